@@ -1,0 +1,193 @@
+"""Domain models shared by ingest, grading, the interviewer and the UI.
+
+Everything here is plain pydantic v2: no I/O, no heavy imports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+
+class Difficulty(StrEnum):
+    easy = "easy"
+    medium = "medium"
+    hard = "hard"
+
+
+class QuestionKind(StrEnum):
+    technical = "technical"
+    behavioural = "behavioural"
+
+
+class ReferenceOrigin(StrEnum):
+    """Where a reference answer came from. `none` means nothing may grade against it offline."""
+
+    authored = "authored"
+    retrieved = "retrieved"
+    generated = "generated"
+    none = "none"
+
+
+# A behavioural or open-ended question is graded against this rubric instead of a reference.
+BEHAVIOURAL_RUBRIC: tuple[str, ...] = (
+    "Structure: the answer sets the situation and task, then what they did and the result, in order.",
+    "Specifics: concrete details of their own actions, such as data, models, metrics or numbers.",
+    "Outcome: a measurable result or impact, and what they learned or would do differently.",
+)
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case, NFKC, collapse whitespace and strip trailing punctuation: the id basis."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"\s+", " ", text).strip()
+    return text.rstrip(" ?.!:")
+
+
+def question_id(text: str, source: str) -> str:
+    """Stable id from the normalised question text and its source name.
+
+    The source is the file's name, not its absolute path, so a bank ingested from another
+    checkout keeps its ids.
+    """
+    digest = hashlib.sha256(f"{source}\n{normalise_text(text)}".encode()).hexdigest()
+    return f"q_{digest[:16]}"
+
+
+class ReferenceAnswer(BaseModel):
+    """The material an answer is graded against."""
+
+    text: str = ""
+    key_points: list[str] = Field(default_factory=list)
+    origin: ReferenceOrigin = ReferenceOrigin.authored
+    # For a retrieved reference: the id of the question or section it came from, and how close.
+    retrieved_from: str | None = None
+    similarity: float | None = None
+
+    @field_validator("key_points")
+    @classmethod
+    def _strip_points(cls, points: list[str]) -> list[str]:
+        return [p.strip() for p in points if p and p.strip()]
+
+    @model_validator(mode="after")
+    def _check(self) -> ReferenceAnswer:
+        if self.origin is ReferenceOrigin.none:
+            return self
+        if not 1 <= len(self.key_points) <= 6:
+            raise ValueError(f"a reference needs 1-6 key points, got {len(self.key_points)}")
+        if self.origin is ReferenceOrigin.retrieved and (
+            self.retrieved_from is None or self.similarity is None
+        ):
+            raise ValueError("a retrieved reference must record retrieved_from and similarity")
+        return self
+
+    @property
+    def usable(self) -> bool:
+        """True when an answer can be graded against this reference."""
+        return self.origin is not ReferenceOrigin.none and bool(self.key_points)
+
+
+class Question(BaseModel):
+    """One interview question, as parsed from a bank file."""
+
+    id: str
+    text: str
+    category: str
+    difficulty: Difficulty = Difficulty.medium
+    tags: list[str] = Field(default_factory=list)
+    kind: QuestionKind = QuestionKind.technical
+    source: str
+    line: int = Field(ge=1)
+    reference: ReferenceAnswer = Field(
+        default_factory=lambda: ReferenceAnswer(origin=ReferenceOrigin.none)
+    )
+    # Behavioural questions carry a rubric instead of a reference answer.
+    rubric: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def create(cls, text: str, source: str, **fields: object) -> Question:
+        """Build a question with its id derived from text and source."""
+        return cls(id=question_id(text, source), text=text, source=source, **fields)
+
+    @property
+    def gradable(self) -> bool:
+        """True when there is something honest to grade an answer against."""
+        return self.kind is QuestionKind.behavioural or self.reference.usable
+
+    @property
+    def criteria(self) -> list[str]:
+        """What an answer is checked against: key points, or the rubric for behavioural ones."""
+        if self.kind is QuestionKind.behavioural:
+            return self.rubric or list(BEHAVIOURAL_RUBRIC)
+        return self.reference.key_points
+
+
+class Verdict(StrEnum):
+    covered = "covered"
+    partly = "partly"
+    missed = "missed"
+    contradicted = "contradicted"
+
+
+# Credit each verdict earns towards the score; a contradiction earns nothing.
+VERDICT_CREDIT: dict[Verdict, float] = {
+    Verdict.covered: 1.0,
+    Verdict.partly: 0.5,
+    Verdict.missed: 0.0,
+    Verdict.contradicted: 0.0,
+}
+
+
+class KeyPointVerdict(BaseModel):
+    key_point: str
+    verdict: Verdict
+    # A quote from the candidate's answer that supports the verdict, or None.
+    evidence: str | None = None
+
+
+class GraderKind(StrEnum):
+    offline = "offline"
+    llm = "llm"
+
+
+class Grade(BaseModel):
+    """The outcome of grading one answer."""
+
+    score: float = Field(ge=0, le=5)
+    verdicts: list[KeyPointVerdict] = Field(default_factory=list)
+    strengths: list[str] = Field(default_factory=list)
+    gaps: list[str] = Field(default_factory=list)
+    feedback: str = ""
+    reference_id: str | None = None
+    reference_origin: ReferenceOrigin = ReferenceOrigin.none
+    # "offline" or the LLM's model name.
+    grader: str = GraderKind.offline.value
+    confidence: float = Field(default=0.5, ge=0, le=1)
+    # True when the configured grader failed and this grade came from the offline fallback.
+    fallback: bool = False
+    fallback_reason: str | None = None
+    # Guard that capped the score (empty, idk, restated, off_topic, gibberish, injection), if any.
+    flags: list[str] = Field(default_factory=list)
+    # Points taken off for hints, already applied to `score`.
+    hint_penalty: float = 0.0
+
+    @field_validator("score")
+    @classmethod
+    def _one_decimal(cls, score: float) -> float:
+        return round(score, 1)
+
+    @property
+    def missed_points(self) -> list[str]:
+        return [
+            v.key_point
+            for v in self.verdicts
+            if v.verdict in (Verdict.missed, Verdict.contradicted, Verdict.partly)
+        ]
+
+    @property
+    def covered_points(self) -> list[str]:
+        return [v.key_point for v in self.verdicts if v.verdict is Verdict.covered]
