@@ -61,6 +61,9 @@ def load_model(name: str = DEFAULT_MODEL) -> SentenceTransformer:
     path = resolve_model_path(name)
     with _lock:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a weight-loading bar on every start is noise
 
         return SentenceTransformer(str(path), device="cpu")
 

@@ -154,6 +154,18 @@ class GraderKind(StrEnum):
     llm = "llm"
 
 
+class InterviewerNotes(BaseModel):
+    """What an LLM grader suggests the interviewer say next, so one call serves the whole turn.
+
+    The interviewer checks these before use (no leaked answers, the follow-up must target a missed
+    key point) and falls back to its templates otherwise.
+    """
+
+    acknowledgement: str | None = None
+    follow_up_question: str | None = None
+    follow_up_key_point: str | None = None
+
+
 class Grade(BaseModel):
     """The outcome of grading one answer."""
 
@@ -174,6 +186,8 @@ class Grade(BaseModel):
     flags: list[str] = Field(default_factory=list)
     # Points taken off for hints, already applied to `score`.
     hint_penalty: float = 0.0
+    # Only set by LLM graders; see InterviewerNotes.
+    notes: InterviewerNotes | None = None
 
     @field_validator("score")
     @classmethod

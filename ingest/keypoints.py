@@ -1,0 +1,177 @@
+"""Deterministic key-point extraction from a long markdown answer.
+
+The rule, in order:
+1. Code blocks, display maths (`$$ ... $$`) and table rows are never key points.
+2. The answer is cut into sections at sub-headings (`### ...`) and at bold label lines
+   (`**Forward Pass**:`); text before the first one is its own section.
+3. In each section, candidates are ranked: a labelled sentence (`**Label**: claim`) first, then
+   bullet or numbered items of at least four words, then the first sentence of each paragraph.
+   A candidate under four words, or mostly maths, is dropped.
+4. Sections are taken round-robin in document order, best candidate first, until six points are
+   chosen; near-duplicates (same normalised text) are skipped. Each point is plain text, at most
+   30 words, prefixed with its section label when the label adds context.
+
+The same input always yields the same points; nothing here is random or learned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingest.markdown import plain_inline
+
+MAX_POINTS = 6
+MAX_WORDS = 30
+MIN_WORDS = 4
+
+_HEADING = re.compile(r"^#{3,6}\s+(.*)$")
+_LABEL_ONLY = re.compile(r"^\s*\*\*([^*]+?)\*\*\s*(?:\([^)]*\))?\s*:?\s*$")
+_LABEL_CLAIM = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?\*\*([^*]+?)\*\*\s*:?\s*(.+)$")
+_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)]|✅|❌)\s+(.+)$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+GENERIC_LABELS = {
+    "how it works",
+    "answer",
+    "algorithm",
+    "implementation",
+    "example",
+    "formula",
+    "effect",
+    "benefits",
+    "pros",
+    "cons",
+    "problem",
+    "solutions",
+    "why it happens",
+}
+
+
+@dataclass
+class _Section:
+    label: str = ""
+    heading: str = ""  # the enclosing `###` heading, used when the label says little
+    labelled: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+    firsts: list[str] = field(default_factory=list)
+
+    def ranked(self) -> list[str]:
+        return self.labelled + self.items + self.firsts
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _mostly_maths(raw: str) -> bool:
+    maths = sum(len(m) for m in re.findall(r"\$[^$]+\$", raw))
+    return maths > 0.4 * max(len(raw), 1)
+
+
+def _clip(text: str) -> str:
+    words = text.split()
+    if len(words) > MAX_WORDS:
+        text = " ".join(words[:MAX_WORDS]).rstrip(",;:") + "…"
+    return text
+
+
+def _first_sentence(text: str) -> str:
+    return _SENTENCE_END.split(text, maxsplit=1)[0]
+
+
+def _content_lines(markdown: str) -> list[str]:
+    """Lines outside code blocks, display maths and tables."""
+    out: list[str] = []
+    in_code = in_maths = False
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        if stripped.startswith("$$"):
+            if not (stripped.endswith("$$") and len(stripped) > 2):
+                in_maths = not in_maths
+            continue
+        if in_maths or stripped.startswith("|"):
+            continue
+        out.append(line)
+    return out
+
+
+def _sections(markdown: str) -> list[_Section]:
+    sections = [_Section()]
+    paragraph_open = False
+    for line in _content_lines(markdown):
+        stripped = line.strip()
+        if not stripped or stripped == "---":
+            paragraph_open = False
+            continue
+        heading = _HEADING.match(stripped)
+        label_only = _LABEL_ONLY.match(stripped)
+        if heading or label_only:
+            raw = (heading or label_only).group(1)  # type: ignore[union-attr]
+            label = re.sub(r"^\d+[.)]\s*", "", plain_inline(raw)).rstrip(":")
+            parent = label if heading else sections[-1].heading
+            sections.append(_Section(label=label, heading=parent))
+            paragraph_open = False
+            continue
+        current = sections[-1]
+        labelled = _LABEL_CLAIM.match(stripped)
+        item = _ITEM.match(stripped)
+        if labelled and _words(plain_inline(labelled.group(2))) >= 3:
+            label, claim = plain_inline(labelled.group(1)), labelled.group(2)
+            if label.lower() in GENERIC_LABELS:
+                label = current.heading if current.heading != current.label else ""
+            if not _mostly_maths(claim):
+                claim = _first_sentence(plain_inline(claim))
+                current.labelled.append(f"{label}: {claim}" if label else claim)
+        elif item:
+            if not _mostly_maths(item.group(1)):
+                current.items.append(_first_sentence(plain_inline(item.group(1))))
+        elif not paragraph_open and not _mostly_maths(stripped):
+            current.firsts.append(_first_sentence(plain_inline(stripped)))
+        paragraph_open = not (labelled or item)
+    return sections
+
+
+def _with_label(section: _Section, text: str) -> str:
+    label = section.label
+    if label.lower() in GENERIC_LABELS:
+        label = section.heading
+    if not label or text.lower().startswith(label.lower()):
+        return text
+    if re.match(r"^[^:]{1,40}: ", text):  # already carries its own label
+        return text
+    return f"{label}: {text}"
+
+
+def extract_key_points(markdown: str, max_points: int = MAX_POINTS) -> list[str]:
+    """Pick up to `max_points` checkable claims from a markdown answer (see module doc)."""
+    queues: list[list[str]] = []
+    for section in _sections(markdown):
+        ranked = [
+            _clip(_with_label(section, text).rstrip(":"))
+            for text in section.ranked()
+            if _words(text) >= MIN_WORDS
+        ]
+        if ranked:
+            queues.append(ranked)
+    chosen: list[str] = []
+    seen: set[str] = set()
+    while queues and len(chosen) < max_points:
+        for queue in list(queues):
+            if not queue:
+                queues.remove(queue)
+                continue
+            point = queue.pop(0)
+            key = re.sub(r"\W+", " ", point.lower()).strip()
+            if key not in seen:
+                seen.add(key)
+                chosen.append(point)
+            if len(chosen) >= max_points:
+                break
+    return chosen

@@ -1,0 +1,233 @@
+"""Parser for Q&A documents: front matter, `## Qn: question` headings and `**Answer**:` sections.
+
+Optional per-question extras (used by the bundled bank):
+- a metadata line right after the heading: `*difficulty: hard · tags: a, b · kind: behavioural*`;
+- a `**Key points**:` bullet list (authored key points; otherwise they are extracted, see
+  `ingest.keypoints`);
+- a `**Rubric**:` bullet list instead of an answer, for behavioural questions.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ingest.categories import infer_category
+from ingest.errors import BankFormatError
+from ingest.keypoints import extract_key_points
+from ingest.markdown import Line, plain_inline, scan_lines, split_front_matter
+from interviewer.models import (
+    Difficulty,
+    Question,
+    QuestionKind,
+    ReferenceAnswer,
+    ReferenceOrigin,
+)
+
+HEADING = re.compile(r"^##\s+Q(\d+)\s*[:.]\s*(.*?)\s*$")
+ANY_H2 = re.compile(r"^##\s")
+ANSWER = re.compile(r"^\s*\*\*Answer\*\*\s*:?\s*$|^\s*\*\*Answer:\*\*\s*$", re.I)
+KEY_POINTS = re.compile(r"^\s*\*\*Key points\*\*\s*:?\s*$|^\s*\*\*Key points:\*\*\s*$", re.I)
+RUBRIC = re.compile(r"^\s*\*\*Rubric\*\*\s*:?\s*$|^\s*\*\*Rubric:\*\*\s*$", re.I)
+META = re.compile(r"^\s*\*([a-z]+\s*:.*)\*\s*$", re.I)
+BULLET = re.compile(r"^\s*[-*+]\s+(.+)$")
+DIFFICULTY_WORDS = {d.value for d in Difficulty}
+
+
+def _file_defaults(meta: dict[str, Any]) -> tuple[str | None, Difficulty, list[str]]:
+    """Category, difficulty and tags that the front matter sets for every question."""
+    tags = [str(t) for t in meta.get("tags") or [] if str(t).strip()]
+    difficulty = Difficulty.medium
+    declared = str(meta.get("difficulty", "")).lower()
+    hinted = [t.lower() for t in tags] + re.findall(r"\w+", str(meta.get("title", "")).lower())
+    for word in [declared, *hinted]:
+        if word in DIFFICULTY_WORDS:
+            difficulty = Difficulty(word)
+            break
+    category = meta.get("category")
+    topic_tags = [t for t in tags if t.lower() not in DIFFICULTY_WORDS]
+    return (str(category) if category else None), difficulty, topic_tags
+
+
+def _parse_meta_line(path: Path, line: Line) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for part in re.split(r"\s+[·|]\s+", META.match(line.text).group(1)):  # type: ignore[union-attr]
+        key, sep, value = part.partition(":")
+        if not sep:
+            raise BankFormatError(path, line.number, "`key: value` pairs joined by ` · `", part)
+        fields[key.strip().lower()] = value.strip()
+    return fields
+
+
+def _bullets(lines: list[Line]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        match = BULLET.match(line.text)
+        if match and not line.in_code:
+            out.append(plain_inline(match.group(1)))
+        elif out and line.text.strip() and not line.in_code:
+            out[-1] += " " + plain_inline(line.text)  # a wrapped bullet
+    return out
+
+
+def _trim(lines: list[Line]) -> list[Line]:
+    """Drop blank lines and `---` separators at both ends of a block."""
+
+    def blank(line: Line) -> bool:
+        return not line.in_code and line.text.strip() in ("", "---")
+
+    while lines and blank(lines[0]):
+        lines = lines[1:]
+    while lines and blank(lines[-1]):
+        lines = lines[:-1]
+    return lines
+
+
+def _split_blocks(body: list[Line]) -> dict[str, tuple[int, list[Line]]]:
+    """Split a question's body at the `**Answer**:`, `**Key points**:` and `**Rubric**:` markers."""
+    blocks: dict[str, tuple[int, list[Line]]] = {}
+    current: str | None = None
+    for line in body:
+        marker = None
+        if not line.in_code:
+            if ANSWER.match(line.text):
+                marker = "answer"
+            elif KEY_POINTS.match(line.text):
+                marker = "key_points"
+            elif RUBRIC.match(line.text):
+                marker = "rubric"
+        if marker:
+            current = marker
+            blocks[marker] = (line.number, [])
+        elif current:
+            blocks[current][1].append(line)
+        elif line.text.strip():
+            blocks.setdefault("preamble", (line.number, []))[1].append(line)
+    return blocks
+
+
+def _question(
+    path: Path,
+    source: str,
+    number: int,
+    heading: Line,
+    text: str,
+    body: list[Line],
+    defaults: tuple[str | None, Difficulty, list[str]],
+) -> Question:
+    category, difficulty, tags = defaults
+    kind = QuestionKind.technical
+    lines = _trim(body)
+    if lines and META.match(lines[0].text) and not lines[0].in_code:
+        meta = _parse_meta_line(path, lines[0])
+        lines = lines[1:]
+        if "difficulty" in meta:
+            if meta["difficulty"].lower() not in DIFFICULTY_WORDS:
+                raise BankFormatError(
+                    path, heading.number + 1, "difficulty easy, medium or hard", meta["difficulty"]
+                )
+            difficulty = Difficulty(meta["difficulty"].lower())
+        if "tags" in meta:
+            tags = [t.strip() for t in meta["tags"].split(",") if t.strip()]
+        if "kind" in meta:
+            value = meta["kind"].lower().replace("behavioral", "behavioural")
+            if value not in {k.value for k in QuestionKind}:
+                raise BankFormatError(
+                    path, heading.number + 1, "kind technical or behavioural", meta["kind"]
+                )
+            kind = QuestionKind(value)
+        category = meta.get("category", category)
+
+    blocks = _split_blocks(lines)
+    if "preamble" in blocks:
+        number_, _ = blocks["preamble"]
+        raise BankFormatError(
+            path,
+            number_,
+            f"`**Answer**:` (or `**Rubric**:`) to start the answer to Q{number}",
+            lines[0].text.strip(),
+        )
+    fields: dict[str, Any] = {
+        "category": category or infer_category(text),
+        "difficulty": difficulty,
+        "tags": tags,
+        "kind": kind,
+        "line": heading.number,
+    }
+    if kind is QuestionKind.behavioural or ("rubric" in blocks and "answer" not in blocks):
+        rubric = _bullets(blocks.get("rubric", (0, []))[1])
+        fields["kind"] = QuestionKind.behavioural
+        fields["rubric"] = rubric
+        return Question.create(text, source, **fields)
+
+    if "answer" not in blocks:
+        raise BankFormatError(path, heading.number, f"`**Answer**:` after the heading of Q{number}")
+    answer_line, answer_lines = blocks["answer"]
+    answer_lines = _trim(answer_lines)
+    answer = "\n".join(line.text for line in answer_lines).strip()
+    if not answer:
+        raise BankFormatError(path, answer_line, f"answer text under `**Answer**:` for Q{number}")
+    if "key_points" in blocks:
+        kp_line, kp_lines = blocks["key_points"]
+        points = _bullets(kp_lines)
+        if not 1 <= len(points) <= 6:
+            raise BankFormatError(
+                path,
+                kp_line,
+                "1 to 6 `- ` bullets under `**Key points**:`",
+                f"{len(points)} bullets",
+            )
+    else:
+        points = extract_key_points(answer)
+        if not points:
+            raise BankFormatError(
+                path,
+                answer_line,
+                f"an answer to Q{number} with at least one sentence outside code blocks",
+            )
+    try:
+        fields["reference"] = ReferenceAnswer(
+            text=answer, key_points=points, origin=ReferenceOrigin.authored
+        )
+        return Question.create(text, source, **fields)
+    except ValidationError as exc:  # pragma: no cover - guarded above
+        raise BankFormatError(path, heading.number, "a valid question", str(exc)) from exc
+
+
+def parse_qa(path: Path, text: str, source: str) -> list[Question]:
+    """Parse a Q&A document into questions with authored references."""
+    meta, rest, consumed = split_front_matter(path, text)
+    defaults = _file_defaults(meta)
+    lines = scan_lines(path, rest, offset=consumed)
+    starts = [i for i, line in enumerate(lines) if not line.in_code and ANY_H2.match(line.text)]
+    questions: list[Question] = []
+    seen: dict[str, int] = {}
+    for pos, start in enumerate(starts):
+        heading = lines[start]
+        match = HEADING.match(heading.text)
+        if not match:
+            raise BankFormatError(
+                path,
+                heading.number,
+                "a question heading like `## Q3: <question>`",
+                heading.text.strip(),
+            )
+        number, question_text = int(match.group(1)), plain_inline(match.group(2))
+        if not question_text:
+            raise BankFormatError(path, heading.number, f"question text after `## Q{number}:`")
+        end = starts[pos + 1] if pos + 1 < len(starts) else len(lines)
+        question = _question(
+            path, source, number, heading, question_text, lines[start + 1 : end], defaults
+        )
+        if question.id in seen:
+            raise BankFormatError(
+                path,
+                heading.number,
+                f"each question once (the same question is at line {seen[question.id]})",
+            )
+        seen[question.id] = heading.number
+        questions.append(question)
+    return questions

@@ -1,0 +1,353 @@
+"""The `interviewer` command. Heavy libraries load inside commands, so `--help` stays instant."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from interviewer.settings import BUNDLED_BANK_DIR, REPO_ROOT, get_settings
+
+app = typer.Typer(
+    help=(
+        "A strict, fair AI mock interviewer for ML and data-science interviews.\n\n"
+        "Runs fully offline by default (local embeddings, local Chroma, SQLite, offline grader).\n"
+        "Start with `interviewer ingest bank/`, then `interviewer chat` or `interviewer ui`."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+bank_app = typer.Typer(
+    help="Look inside the question bank: stats, list, show, search.", no_args_is_help=True
+)
+app.add_typer(bank_app, name="bank")
+console = Console()
+err = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="Where the store lives [env: INTERVIEWER_DATA_DIR].", show_default=False
+    ),
+]
+
+
+def _settings(data_dir: Path | None):
+    return get_settings(data_dir=data_dir) if data_dir else get_settings()
+
+
+def _open_bank(data_dir: Path | None):
+    from interviewer.bank import BankUnavailable, ChromaBank
+
+    try:
+        return ChromaBank(_settings(data_dir))
+    except BankUnavailable as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Markdown bank files or folders. Default: the bundled bank/.", show_default=False
+        ),
+    ] = None,
+    prune: Annotated[
+        bool, typer.Option(help="Also drop questions whose source file no longer exists.")
+    ] = False,
+    data_dir: DataDir = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")] = False,
+) -> None:
+    """Parse markdown question banks and store them, embedded, in Chroma.
+
+    Two formats are understood: Q&A documents (`## Q1: ...` then `**Answer**:`) and question
+    lists (numbered category headings with `- question` bullets). Re-running on unchanged files
+    does nothing; edited questions are updated in place. Questions without an answer get the
+    closest answered question or answer section as a retrieved reference when one is similar
+    enough; otherwise they are marked as having no reference and are never graded offline.
+
+    Examples:  interviewer ingest bank/   ·   interviewer ingest my_bank.md --prune
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ingest.errors import BankFormatError
+    from ingest.pipeline import ingest as run_ingest
+
+    bank = _open_bank(data_dir)
+    targets = paths or [BUNDLED_BANK_DIR]
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        disable=quiet,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        try:
+            report = run_ingest(
+                bank, targets, prune=prune, writer=_reference_writer(), progress=progress
+            )
+        except (BankFormatError, FileNotFoundError) as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+    for failed in report.failed:
+        err.print(f"[red]error:[/red] {failed.error}\n  Nothing from this file was stored.")
+    if not quiet:
+        _print_ingest_summary(bank, report)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _reference_writer():
+    """An LLM that writes references for unanswered questions, when one is configured."""
+    settings = get_settings()
+    if not settings.llm_enabled:
+        return None
+    try:
+        from ingest.generate import make_reference_writer
+    except ImportError:
+        return None
+    return make_reference_writer(settings)
+
+
+def _print_ingest_summary(bank, report) -> None:
+    files = Table(title="Ingest", show_lines=False)
+    for column in ("file", "status", "questions", "embedded", "removed"):
+        files.add_column(column, justify="right" if column != "file" else "left")
+    for f in report.files:
+        colour = {"failed": "red", "unchanged": "dim"}.get(f.status, "green")
+        files.add_row(
+            f.path.name,
+            f"[{colour}]{f.status}[/{colour}]",
+            str(f.questions),
+            str(f.embedded),
+            str(f.deleted),
+        )
+    console.print(files)
+    stats = bank.stats()
+    summary = Table(title="Bank")
+    summary.add_column("category")
+    summary.add_column("questions", justify="right")
+    for name, n in stats.categories.items():
+        summary.add_row(name, str(n))
+    console.print(summary)
+    without = stats.questions - stats.with_reference
+    console.print(
+        f"{len(report.files)} files · {stats.questions} questions · "
+        f"{stats.with_reference} with a reference or rubric · {without} without · "
+        f"{len(stats.categories)} categories · references retrieved this run: "
+        f"{report.references_retrieved}, generated: {report.references_generated}"
+        + (f" · pruned {report.pruned}" if report.pruned else "")
+    )
+    if without:
+        console.print(
+            f"[yellow]{without} questions have no reference answer and will not be asked "
+            "offline.[/yellow] Fix: add a Q&A file that answers them, or configure an LLM "
+            "(INTERVIEWER_LLM_PROVIDER) to generate references."
+        )
+
+
+@bank_app.command("stats")
+def bank_stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """How many questions, how many can be graded, and how they spread over categories.
+
+    `--json` prints {"questions": N, "with_reference": N, "categories": {name: N}, ...}.
+    A behavioural question's rubric counts as its reference.
+    """
+    stats = _open_bank(data_dir).stats()
+    if as_json:
+        print(json.dumps(stats.as_json(), indent=2))
+        return
+    table = Table(title=f"{stats.questions} questions, {stats.with_reference} with a reference")
+    table.add_column("category")
+    table.add_column("questions", justify="right")
+    for name, n in stats.categories.items():
+        table.add_row(name, str(n))
+    console.print(table)
+    console.print("reference origin: " + ", ".join(f"{k} {v}" for k, v in stats.by_origin.items()))
+
+
+@bank_app.command("list")
+def bank_list(
+    category: Annotated[
+        list[str] | None, typer.Option("--category", "-c", help="Repeatable.", show_default=False)
+    ] = None,
+    difficulty: Annotated[
+        str | None, typer.Option(help="easy, medium or hard.", show_default=False)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """List questions, optionally filtered by category and difficulty."""
+    level = _difficulty(difficulty) if difficulty else None
+    questions = _open_bank(data_dir).list(categories=category, difficulty=level)
+    if as_json:
+        print(json.dumps([q.model_dump(mode="json", exclude={"reference"}) for q in questions]))
+        return
+    table = Table(title=f"{len(questions)} questions")
+    for column in ("id", "category", "level", "ref", "question"):
+        table.add_column(column, overflow="fold")
+    for q in questions:
+        table.add_row(q.id, q.category, q.difficulty.value, _ref_label(q), q.text)
+    console.print(table)
+
+
+def _difficulty(value: str):
+    from interviewer.models import Difficulty
+
+    try:
+        return Difficulty(value.lower())
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] difficulty must be easy, medium or hard, not {value!r}")
+        raise typer.Exit(2) from exc
+
+
+def _ref_label(q) -> str:
+    if q.kind.value == "behavioural":
+        return "rubric"
+    return q.reference.origin.value
+
+
+@bank_app.command("show")
+def bank_show(
+    question_id: Annotated[str, typer.Argument(help="A question id, as `bank list` prints.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Show one question with its reference answer and key points."""
+    from rich.markdown import Markdown
+
+    q = _open_bank(data_dir).get(question_id)
+    if q is None:
+        err.print(f"[red]error:[/red] no question {question_id!r}. Fix: `interviewer bank list`.")
+        raise typer.Exit(1)
+    if as_json:
+        print(q.model_dump_json(indent=2))
+        return
+    console.print(f"[bold]{q.text}[/bold]")
+    console.print(
+        f"{q.category} · {q.difficulty.value} · {q.kind.value} · "
+        f"{q.source}:{q.line} · tags: {', '.join(q.tags) or '-'}"
+    )
+    if q.kind.value == "behavioural":
+        console.print("\n[bold]Rubric[/bold]")
+        for c in q.criteria:
+            console.print(f"  • {c}")
+        return
+    ref = q.reference
+    origin = ref.origin.value
+    if ref.origin.value == "retrieved":
+        origin += f" from {ref.retrieved_from} (similarity {ref.similarity:.2f})"
+    console.print(f"\n[bold]Reference[/bold] ({origin})")
+    if ref.usable:
+        console.print(Markdown(ref.text))
+        console.print("\n[bold]Key points[/bold]")
+        for point in ref.key_points:
+            console.print(f"  • {point}")
+    else:
+        console.print("  none: this question is not graded offline.")
+
+
+@bank_app.command("search")
+def bank_search(
+    text: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many results.")] = 5,
+    category: Annotated[list[str] | None, typer.Option("--category", "-c")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Semantic search over question texts (local MiniLM embeddings)."""
+    hits = _open_bank(data_dir).search(text, k=k, categories=category)
+    if as_json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": h.question.id,
+                        "similarity": round(h.similarity, 4),
+                        "category": h.question.category,
+                        "text": h.question.text,
+                    }
+                    for h in hits
+                ]
+            )
+        )
+        return
+    table = Table(title=f"Closest to {text!r}")
+    for column in ("sim", "id", "category", "question"):
+        table.add_column(column, overflow="fold")
+    for h in hits:
+        table.add_row(f"{h.similarity:.2f}", h.question.id, h.question.category, h.question.text)
+    console.print(table)
+
+
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option(help="Port for the web UI.")] = 8501,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+) -> None:
+    """Open the Streamlit interview UI in your browser."""
+    import subprocess
+
+    app_path = REPO_ROOT / "ui" / "app.py"
+    if not app_path.exists():
+        err.print("[red]error:[/red] the web UI is not installed; use `interviewer chat`.")
+        raise typer.Exit(2)
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_path),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    raise typer.Exit(subprocess.call(cmd))
+
+
+def _register_optional() -> None:
+    """Mount sub-commands that live with their features."""
+    try:
+        from interviewer.agent.chat_cli import register
+    except ImportError:
+        pass
+    else:
+        register(app)
+    try:
+        from eval.cli import app as eval_app
+    except ImportError:
+        pass
+    else:
+        app.add_typer(eval_app, name="eval", help="Measure the grader against human grades.")
+
+
+_register_optional()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
