@@ -27,7 +27,7 @@ bank_app = typer.Typer(
 )
 app.add_typer(bank_app, name="bank")
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # errors stay greppable, unwrapped
 
 DataDir = Annotated[
     Path | None,
