@@ -86,6 +86,9 @@ def data_dir(_isolated_settings) -> Path:
     return _isolated_settings
 
 
+from tests.llm_fixtures import fake_chat, fake_openai_server, llm_settings, offline_grader  # noqa: E402, F401
+
+
 def need_shared(path: Path) -> Path:
     """Skip with a clear reason when ../shared (the seeds and datasets) is not beside the repo."""
     if not path.exists():
