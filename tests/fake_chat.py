@@ -1,0 +1,115 @@
+"""A scripted fake LangChain chat model: queued replies out, every conversation it was sent kept.
+
+    model = FakeChatModel().enqueue('{"feedback": ...}', FakeReply(error=TimeoutError()))
+    grader = LLMGrader(model, ...)
+    model.calls[0]        # the messages of the first call
+    model.usage[0]        # {"input_tokens": ..., "output_tokens": ..., "total_tokens": ...}
+
+Token counts are approximate (about four characters a token) but deterministic, and they are
+reported the way real chat models report them: `AIMessage.usage_metadata`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import Field
+
+from tests.fake_openai_server import count_tokens
+
+
+@dataclass
+class FakeReply:
+    """A reply with extras: wait `delay` seconds first, or raise `error` instead of replying."""
+
+    content: str = ""
+    delay: float = 0.0
+    error: BaseException | None = None
+
+
+class ScriptExhausted(AssertionError):
+    """The code under test made more calls than the test scripted."""
+
+
+def message_text(message: BaseMessage) -> str:
+    return message.content if isinstance(message.content, str) else message.text
+
+
+def usage_for(messages: list[BaseMessage], reply: str) -> UsageMetadata:
+    prompt = count_tokens("\n".join(message_text(m) for m in messages))
+    completion = count_tokens(reply)
+    return UsageMetadata(
+        input_tokens=prompt, output_tokens=completion, total_tokens=prompt + completion
+    )
+
+
+class FakeChatModel(BaseChatModel):
+    """Returns queued replies in order and records each conversation it receives."""
+
+    replies: list[Any] = Field(default_factory=list)
+    calls: list[list[BaseMessage]] = Field(default_factory=list)
+    usage: list[UsageMetadata] = Field(default_factory=list)
+    model_name: str = "fake-chat"
+
+    @property
+    def _llm_type(self) -> str:
+        return "fake-chat"
+
+    def enqueue(self, *replies: str | FakeReply) -> FakeChatModel:
+        self.replies.extend(replies)
+        return self
+
+    @property
+    def remaining(self) -> int:
+        return len(self.replies)
+
+    def _next(self, messages: list[BaseMessage]) -> str:
+        self.calls.append(list(messages))
+        if not self.replies:
+            raise ScriptExhausted(f"FakeChatModel: call {len(self.calls)} has no scripted reply")
+        reply = self.replies.pop(0)
+        if isinstance(reply, str):
+            reply = FakeReply(content=reply)
+        if reply.delay:
+            time.sleep(reply.delay)
+        if reply.error is not None:
+            raise reply.error
+        self.usage.append(usage_for(messages, reply.content))
+        return reply.content
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text = self._next(messages)
+        message = AIMessage(content=text, usage_metadata=self.usage[-1])
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        text = self._next(messages)
+        words = text.split(" ")
+        for i, word in enumerate(words):
+            piece = word if i == 0 else " " + word
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            if run_manager:
+                run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk
+        # Usage arrives on a final empty chunk, as OpenAI sends it.
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=self.usage[-1]))
