@@ -233,6 +233,8 @@ def resolve_references(
     updated: list[Question] = []
     for index, question in enumerate(questions):
         reference = retrieved_reference(answered, nearest[index], passages[index], threshold)
+        if reference is None and question.reference.origin is ReferenceOrigin.generated:
+            reference = question.reference  # already written once; don't pay for it again
         if reference is None and writer is not None:
             reference = writer(question)
             if reference is not None:
