@@ -1,0 +1,161 @@
+"""Ingest and search benchmark on a generated bank.
+
+Measures, on this machine:
+- encode: the model's own encode time for exactly the texts ingest embeds (model pre-loaded);
+- ingest: parsing, embedding and writing a fresh bank of N questions (target <= 1.5x encode);
+- re-ingest: the same files again, unchanged (target >= 10x faster than ingest);
+- search: p50/p95 of `ChromaBank.search(text, k=5)`, query embedding included (target p95 <= 20 ms).
+
+Usage: python -m benchmarks.bench_ingest [--sizes 10000,100000] [--queries 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+TOPICS = [
+    "gradient boosting",
+    "random forests",
+    "logistic regression",
+    "k-means",
+    "PCA",
+    "dropout",
+    "batch normalisation",
+    "transformers",
+    "attention",
+    "LSTMs",
+    "word embeddings",
+    "SHAP values",
+    "cross-validation",
+    "ROC curves",
+    "precision and recall",
+    "feature scaling",
+    "target encoding",
+    "data drift",
+    "A/B tests",
+    "matrix factorisation",
+    "ARIMA",
+    "seasonality",
+    "DBSCAN",
+    "t-SNE",
+    "the Adam optimiser",
+    "learning-rate schedules",
+    "weight decay",
+    "early stopping",
+    "autoencoders",
+    "convolutions",
+    "beam search",
+    "contrastive learning",
+    "calibration",
+    "class imbalance",
+]
+ANGLES = [
+    "How would you explain {t} to a new colleague",
+    "What are the failure modes of {t} in production",
+    "When would you avoid {t}, and what would you use instead",
+    "How do you debug a model that relies on {t}",
+    "What hyperparameters matter most for {t}",
+    "How does {t} behave on a dataset with {n} features",
+    "Compare {t} with {u} for a team of {n} engineers",
+    "What would you monitor after shipping {t} to {n} users",
+]
+
+
+def generate_bank(folder: Path, size: int, per_file: int = 500, seed: int = 7) -> list[str]:
+    """Write `size` generated Q&A questions into markdown files; return the question texts."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    texts: list[str] = []
+    for index in range(size):
+        t, u = rng.sample(TOPICS, 2)
+        text = rng.choice(ANGLES).format(t=t, u=u, n=rng.randint(2, 99_999)) + f" (case {index})?"
+        texts.append(text)
+    for start in range(0, size, per_file):
+        parts = ["---\ncategory: Generated\n---\n"]
+        for offset, text in enumerate(texts[start : start + per_file], start=1):
+            parts.append(
+                f"## Q{offset}: {text}\n\n**Answer**:\n\nA short generated answer about the topic. "
+                "It states a claim and a caveat.\n\n**Key points**:\n- States the main claim.\n"
+                "- Gives a caveat.\n- Names a trade-off.\n"
+            )
+        (folder / f"gen_{start // per_file:04d}.md").write_text("\n---\n\n".join(parts))
+    return texts
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def run(size: int, queries: int) -> dict[str, float]:
+    from ingest.pipeline import ingest
+    from interviewer.bank import ChromaBank
+    from interviewer.embeddings import encode, warm_up
+    from interviewer.settings import get_settings
+
+    warm_up()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        texts = generate_bank(root / "bank", size)
+
+        start = time.perf_counter()
+        for i in range(0, len(texts), 256):  # the same batching as the pipeline
+            encode(texts[i : i + 256])
+        encode_s = time.perf_counter() - start
+
+        bank = ChromaBank(get_settings(data_dir=root / "data"))
+        start = time.perf_counter()
+        report = ingest(bank, [root / "bank"])
+        ingest_s = time.perf_counter() - start
+        assert sum(f.questions for f in report.files) == size
+
+        start = time.perf_counter()
+        again = ingest(bank, [root / "bank"])
+        reingest_s = time.perf_counter() - start
+        assert all(f.status == "unchanged" for f in again.files)
+
+        rng = random.Random(1)
+        timings = []
+        for _ in range(queries):
+            query = f"{rng.choice(TOPICS)} {rng.choice(['pitfalls', 'tuning', 'monitoring'])}"
+            start = time.perf_counter()
+            hits = bank.search(query, k=5)
+            timings.append((time.perf_counter() - start) * 1000)
+            assert len(hits) == 5
+    return {
+        "questions": size,
+        "encode_s": encode_s,
+        "ingest_s": ingest_s,
+        "ingest_over_encode": ingest_s / encode_s,
+        "reingest_s": reingest_s,
+        "reingest_speedup": ingest_s / reingest_s,
+        "search_p50_ms": statistics.median(timings),
+        "search_p95_ms": percentile(timings, 0.95),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated bank sizes")
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args(argv)
+    print(f"bench_ingest · cores={os.cpu_count()}")
+    for size in (int(s) for s in args.sizes.split(",")):
+        r = run(size, args.queries)
+        print(
+            f"  {r['questions']:>7,} questions: encode {r['encode_s']:.1f} s · "
+            f"ingest {r['ingest_s']:.1f} s ({r['ingest_over_encode']:.2f}x encode, target <= 1.5x)"
+            f" · re-ingest {r['reingest_s']:.2f} s ({r['reingest_speedup']:.0f}x faster, "
+            f"target >= 10x) · search p50 {r['search_p50_ms']:.1f} ms, "
+            f"p95 {r['search_p95_ms']:.1f} ms (target <= 20 ms)"
+        )
+
+
+if __name__ == "__main__":
+    main()
