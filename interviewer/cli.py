@@ -322,6 +322,8 @@ def ui(
         str(port),
         "--browser.gatherUsageStats",
         "false",
+        "--server.showEmailPrompt",
+        "false",
     ]
     raise typer.Exit(subprocess.call(cmd))
 
