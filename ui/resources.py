@@ -1,0 +1,128 @@
+"""The UI's adapters: the bank, the session store, graders and the engine, built once.
+
+Heavy libraries (chromadb, torch, sentence-transformers, LangChain) are imported inside these
+functions, never at module top, so the first paint only pays for what it draws. Shared objects
+are `st.cache_resource`d per data folder; an LLM grader holds the candidate's key and so lives
+in that candidate's own `st.session_state`, never in a shared cache.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from interviewer.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from interviewer.agent.engine import InterviewEngine
+    from interviewer.bank import ChromaBank
+    from interviewer.grading.base import Grader
+    from interviewer.llm import ConnectionCheck
+    from interviewer.store import SessionStore
+    from ui.state import LLMChoice
+
+log = logging.getLogger(__name__)
+
+
+def settings(llm: LLMChoice | None = None) -> Settings:
+    """Settings from the environment, with the sidebar's LLM choice on top."""
+    return get_settings(**llm.overrides()) if llm is not None else get_settings()
+
+
+def _bank_key(s: Settings) -> tuple:
+    return (str(s.data_dir), s.chroma_host, s.chroma_port, s.embedding_model)
+
+
+@st.cache_resource(show_spinner=False)
+def _bank(key: tuple, _settings: Settings) -> ChromaBank:
+    from interviewer.bank import ChromaBank
+
+    return ChromaBank(_settings)
+
+
+def bank(s: Settings) -> ChromaBank:
+    """The Chroma bank for these settings (raises `BankUnavailable` with the fix)."""
+    return _bank(_bank_key(s), s)
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str) -> SessionStore:
+    from interviewer.store import SessionStore
+
+    return SessionStore(path)
+
+
+def store(s: Settings) -> SessionStore:
+    return _store(str(s.sessions_db))
+
+
+@st.cache_resource(show_spinner=False)
+def _offline_grader(key: tuple, _settings: Settings) -> Grader:
+    from interviewer.grading import make_grader
+
+    return make_grader("offline", _settings)
+
+
+def make_grader(kind: str, s: Settings) -> Grader:
+    """The grader of this kind; the offline one is shared, an LLM one is built per session."""
+    if kind == "offline":
+        return _offline_grader((s.embedding_model,), s)
+    from interviewer.grading import make_grader as build
+
+    return build(kind, s)
+
+
+def engine(llm: LLMChoice | None = None) -> InterviewEngine:
+    """An engine whose grader is built on first use, so a question shows before heavy imports."""
+    from interviewer.agent.engine import InterviewEngine, LazyGrader
+    from interviewer.agent.phrasing import make_phraser
+
+    s = settings(llm)
+    kind = llm.grader_kind if llm is not None else "offline"
+    label = s.llm_model if kind == "llm" else "offline"
+    grader = LazyGrader(lambda: make_grader(kind, s), label)
+    # The bank is shared by every browser session, so it gets settings without the LLM key.
+    return InterviewEngine(
+        source=bank(settings()),
+        grader=grader,
+        store=store(s),
+        phraser=make_phraser(kind == "llm"),
+    )
+
+
+def check_connection(llm: LLMChoice) -> ConnectionCheck:
+    from interviewer.llm import check_connection as check
+
+    return check(settings(llm))
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_up(model: str, _grader: Grader) -> bool:
+    import threading
+
+    from interviewer.embeddings import start_warm_up
+
+    loading = start_warm_up(model)
+
+    def grader_too() -> None:
+        loading.join()
+        warm = getattr(_grader, "warm_up", None)  # calibration and one tiny batch
+        try:
+            if warm is not None:
+                warm()
+        except Exception as exc:  # the first grade reports the problem, with its fix
+            log.warning("offline grader warm-up failed: %s", exc)
+
+    threading.Thread(target=grader_too, name="grader-warm-up", daemon=True).start()
+    return True
+
+
+def start_warm_up() -> None:
+    """Load the embedding model (and the offline grader) in the background, once per process.
+
+    Called after the page is drawn, so the candidate reads the first question while it loads.
+    """
+    s = settings()
+    _warm_up(s.embedding_model, make_grader("offline", s))

@@ -1,0 +1,237 @@
+"""The live interview in `st.session_state`: start, resume, submit, and the transcript.
+
+The engine commits every turn to SQLite before it returns, and the session id sits in the URL
+(`?session=...`), so a refresh loses nothing: a new browser session finds the id in the URL and
+resumes the session from the store, transcript included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from interviewer.agent.phrasing import Message, MessageKind
+from ui import resources
+from ui.state import (
+    SESSION_PARAM,
+    LLMChoice,
+    Turn,
+    card_index,
+    session_from_params,
+    transcript_from_turns,
+)
+
+if TYPE_CHECKING:
+    from interviewer.agent.config import SessionConfig
+    from interviewer.agent.engine import InterviewSession, TurnResult
+
+SESSION = "interview_session"
+TRANSCRIPT = "interview_transcript"
+PENDING = "interview_pending"
+NOTICE = "interview_notice"
+REPORT = "interview_report"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message about the last input that is not part of the interview (nothing stored)."""
+
+    kind: str  # "warning" | "error"
+    text: str
+    retry: bool = False  # offer "retry saving"
+    reload: bool = False  # offer to reload the session (another tab moved it on)
+    answer: str | None = None  # the answer that was not recorded, to copy back
+
+
+def current() -> InterviewSession | None:
+    return st.session_state.get(SESSION)
+
+
+def transcript() -> list[Turn]:
+    return st.session_state.setdefault(TRANSCRIPT, [])
+
+
+def _install(session: InterviewSession, turns: list[Turn]) -> None:
+    _prepare_next(session)
+    st.session_state[SESSION] = session
+    st.session_state[TRANSCRIPT] = turns
+    st.session_state.pop(NOTICE, None)
+    st.session_state.pop(REPORT, None)
+    st.query_params[SESSION_PARAM] = session.id
+
+
+def clear() -> None:
+    for key in (SESSION, TRANSCRIPT, PENDING, NOTICE, REPORT):
+        st.session_state.pop(key, None)
+    st.query_params.pop(SESSION_PARAM, None)
+
+
+def start(config: SessionConfig, llm: LLMChoice) -> InterviewSession:
+    """Start a session (raises the engine's `SetupError`, whose message says what to change)."""
+    session = resources.engine(llm).start(config)
+    assert session.opening is not None
+    _install(session, [Turn(role="assistant", messages=list(session.opening.messages))])
+    return session
+
+
+def resume(session_id: str, llm: LLMChoice) -> InterviewSession:
+    """Load a stored session and rebuild its chat (raises `StoreError` if there is none)."""
+    engine = resources.engine(llm)
+    session = engine.resume(session_id)
+    turns = transcript_from_turns(session.state, engine.store.turns(session.id))
+    if not session.state.done:
+        welcome = [m for m in (session.opening.messages if session.opening else [])]
+        if session.state.config.grader == "llm" and not llm.enabled:
+            welcome.insert(
+                1,
+                Message(
+                    kind=MessageKind.note,
+                    text="This session was started with an LLM grader, which is not set up in "
+                    "this browser tab: answers from now on are graded by the offline grader. "
+                    "Set the LLM in the sidebar and resume again to use it.",
+                ),
+            )
+        turns.append(Turn(role="assistant", messages=welcome))
+    _install(session, turns)
+    return session
+
+
+def follow_url(llm: LLMChoice) -> None:
+    """Make the session in the URL the live one (a refresh, a link, or History's resume)."""
+    wanted = session_from_params(st.query_params)
+    live = current()
+    if wanted is None:
+        if live is not None:
+            st.query_params[SESSION_PARAM] = live.id  # back from another page: keep it visible
+        return
+    if live is not None and live.id == wanted:
+        return
+    from interviewer.store import StoreError
+
+    try:
+        resume(wanted, llm)
+    except StoreError as exc:
+        st.query_params.pop(SESSION_PARAM, None)
+        st.session_state[NOTICE] = Notice("error", str(exc))
+
+
+def queue(text: str, command: str | None = None) -> None:
+    """Callback for the chat input and the command buttons: handled on this rerun."""
+    st.session_state[PENDING] = (text, command)
+
+
+def take_pending() -> tuple[str, str | None] | None:
+    return st.session_state.pop(PENDING, None)
+
+
+def submit(session: InterviewSession, text: str, command: str | None) -> TurnResult | None:
+    """Send one input to the engine and extend the transcript; returns None if nothing changed.
+
+    An empty answer is not a turn: the notice says so and nothing is stored or graded.
+    """
+    from interviewer.agent.engine import GradingError
+    from interviewer.store import ConcurrentSessionError, StoreError
+
+    if command is None and not text.strip():
+        st.session_state[NOTICE] = Notice(
+            "warning",
+            "Empty answer: nothing was graded or recorded. Type your answer, or use the "
+            "buttons for a hint, to skip, or to end.",
+        )
+        return None
+    st.session_state.pop(NOTICE, None)
+    before = session.state
+    try:
+        result = session.submit(text)
+    except GradingError as exc:
+        # The engine words its fix for the terminal; say it in this page's terms.
+        message = str(exc).replace(
+            "restart with --grader offline",
+            "set the LLM grader's provider to Off in the sidebar and start a new interview",
+        )
+        st.session_state[NOTICE] = Notice("error", message, answer=text)
+        return None
+    except ConcurrentSessionError:
+        # Retrying cannot help: this tab's copy is behind. Nothing of this answer was stored.
+        st.session_state[NOTICE] = Notice(
+            "error",
+            f"Session {session.id} was moved on in another tab or window, so this answer was "
+            "not recorded. Fix: reload the session below and continue from where it is now.",
+            reload=True,
+            answer=text,
+        )
+        return None
+    except StoreError as exc:
+        st.session_state[NOTICE] = Notice("error", str(exc), retry=session.has_unsaved, answer=text)
+        return None
+    _record(before, session, text, command or result.command, result)
+    return result
+
+
+def retry_save(session: InterviewSession) -> None:
+    """Write the turn that failed to save, once the database is usable again."""
+    from interviewer.store import StoreError
+
+    notice: Notice | None = st.session_state.get(NOTICE)
+    before = session.state
+    try:
+        result = session.retry_save()
+    except StoreError as exc:
+        st.session_state[NOTICE] = Notice("error", str(exc), retry=session.has_unsaved)
+        return
+    st.session_state.pop(NOTICE, None)
+    _record(before, session, notice.answer or "" if notice else "", result.command, result)
+
+
+def _record(
+    before, session: InterviewSession, text: str, command: str | None, result: TurnResult
+) -> None:
+    _prepare_next(session)
+    turns = transcript()
+    turns.append(Turn(role="user", text=text, command=command))
+    turns.append(
+        Turn(
+            role="assistant",
+            messages=list(result.messages),
+            closed=card_index(before, session.state),
+        )
+    )
+    st.session_state.pop(REPORT, None)
+
+
+def _prepare_next(session: InterviewSession) -> None:
+    """Encode the question now out while the candidate reads it (offline grader only).
+
+    The offline grader caches a question's encoded key points on first use; doing that in the
+    background leaves only the answer to encode when it arrives.
+    """
+    rec = session.state.current
+    if rec is None or session.state.config.grader != "offline":
+        return
+    grader = session.engine.grader
+    grader = grader.get() if hasattr(grader, "get") else grader
+    prepare = getattr(grader, "feature_rows", None)
+    question = session.engine.source.get(rec.question_id)
+    if prepare is None or question is None or not question.gradable:
+        return
+
+    def run() -> None:
+        # Only a head start: if it fails, grading the answer prepares the question anyway.
+        with contextlib.suppress(Exception):
+            prepare([(question, "")])
+
+    threading.Thread(target=run, name="prepare-question", daemon=True).start()
+
+
+def report(session: InterviewSession):
+    """The session's report, built once per stored version (it searches the bank)."""
+    cached = st.session_state.get(REPORT)
+    if cached is not None and cached[0] == (session.id, session.version):
+        return cached[1]
+    built = session.report()
+    st.session_state[REPORT] = ((session.id, session.version), built)
+    return built

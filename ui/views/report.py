@@ -1,0 +1,79 @@
+"""The report page: one session's scores, charts, what to study, and downloads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+from ui import components, resources
+from ui import session as live
+from ui.state import CANDIDATE, SESSION_PARAM, session_from_params
+
+
+def _label(summary) -> str:
+    when = datetime.fromtimestamp(summary.created_at).strftime("%Y-%m-%d %H:%M")
+    score = f"{summary.score:.1f}/5" if summary.score is not None else "no score yet"
+    cats = ", ".join(summary.categories[:3]) + ("…" if len(summary.categories) > 3 else "")
+    return (
+        f"{when} · {summary.status} · {summary.questions_done}/{summary.questions_total} · "
+        f"{score} · {cats or 'no questions'}"
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _stored_report(db: str, session_id: str, version: int, _data_key: tuple):
+    """A finished or paused session's report, rebuilt only when the session changes."""
+    from interviewer.agent.report import build_report
+    from interviewer.agent.state import SessionState
+
+    s = resources.settings()
+    store = resources.store(s)
+    stored = store.get(session_id, with_turns=False)
+    state = SessionState.model_validate_json(stored.state_json)
+    return build_report(
+        state,
+        session_id=stored.id,
+        source=resources.bank(s),
+        store=store,
+        created_at=stored.created_at,
+        status=stored.status,
+    )
+
+
+def page() -> None:
+    st.title("Report")
+    s = resources.settings()
+    store = resources.store(s)
+    sessions = store.list_sessions(limit=200, candidate=CANDIDATE)
+    if not sessions:
+        st.info("No sessions yet: start one on the Interview page.", icon=":material/info:")
+        st.page_link("views/interview.py", label="Go to the interview", icon=":material/forum:")
+        return
+    ids = [x.id for x in sessions]
+    wanted = session_from_params(st.query_params)
+    running = live.current()
+    if wanted not in ids:
+        wanted = running.id if running is not None and running.id in ids else ids[0]
+    chosen = st.selectbox(
+        "Session",
+        options=ids,
+        index=ids.index(wanted),
+        format_func=lambda i: _label(sessions[ids.index(i)]),
+        key="report_session",
+    )
+    st.query_params[SESSION_PARAM] = chosen
+    if running is not None and running.id == chosen:
+        report = live.report(running)
+    else:
+        stored = store.get(chosen, with_turns=False)
+        report = _stored_report(str(s.sessions_db), chosen, stored.version, (str(s.data_dir),))
+    summary = sessions[ids.index(chosen)]
+    if summary.status != "finished" and st.button(
+        "Resume this session", icon=":material/play_arrow:", key="report_resume"
+    ):
+        st.switch_page("views/interview.py", query_params={SESSION_PARAM: chosen})
+    components.report_view(report, key="report_page")
+
+
+page()
