@@ -32,7 +32,7 @@ err = Console(stderr=True, soft_wrap=True)  # errors stay greppable, unwrapped
 DataDir = Annotated[
     Path | None,
     typer.Option(
-        "--data-dir", help="Where the store lives [env: INTERVIEWER_DATA_DIR].", show_default=False
+        "--data-dir", help="Where the store lives (env INTERVIEWER_DATA_DIR).", show_default=False
     ),
 ]
 

@@ -1,0 +1,289 @@
+"""Interview-turn benchmark: offline turn latency, chat start-up time, LLM-mode cost.
+
+Prints, on this machine:
+- turn: p50/p95 of one offline turn (an answer in; grade, next question and the SQLite commit
+  out) over sessions drawn from the bundled bank, grader model already loaded (target p95 <=
+  150 ms on 2 cores). Uses the real OfflineGrader when `interviewer.grading.offline` exists;
+  otherwise a keyword stand-in, and says so.
+- startup: seconds from launching `interviewer chat` to the first question on screen, with an
+  existing index (target <= 3 s). Builds a temporary index with `interviewer ingest` first.
+- llm: LLM calls and prompt tokens per answered turn with the scripted fake chat model (tokens
+  are the fake's estimate, about four characters a token).
+
+Usage: python -m benchmarks.bench_turn [--sessions 10] [--questions 8] [--skip-startup]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def bundled_questions():
+    from ingest import parse_file
+
+    questions = []
+    for path in sorted((REPO / "bank").glob("*.md")):
+        questions += parse_file(path)
+    return questions
+
+
+def realistic_answers(question, i: int) -> str:
+    """A mix of strong, partial and off answers, 40-300 words, built from the reference."""
+    ref = question.reference.text if question.reference.usable else " ".join(question.criteria)
+    words = ref.split()
+    kind = i % 4
+    if kind == 0:
+        return " ".join(words[:300])
+    if kind == 1:
+        return " ".join(words[: max(40, len(words) // 3)])
+    if kind == 2:
+        return " ".join(words[len(words) // 2 : len(words) // 2 + 80]) or ref
+    return "I think it mostly depends on the data and on how you tune the model in practice."
+
+
+def make_grader(stand_in: bool = False):
+    from tests.agent_fakes import KeywordGrader
+
+    if stand_in:
+        return KeywordGrader(), "keyword stand-in (engine overhead only)"
+    try:
+        from interviewer.grading.offline import OfflineGrader
+    except ImportError:
+        return KeywordGrader(), "keyword stand-in (interviewer.grading.offline is missing)"
+    return OfflineGrader(), "OfflineGrader"
+
+
+class TimedGrader:
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.times: list[float] = []
+
+    def grade(self, question, answer, *, criteria=None):
+        start = time.perf_counter()
+        try:
+            return self.inner.grade(question, answer, criteria=criteria)
+        finally:
+            self.times.append(time.perf_counter() - start)
+
+
+def prepare_ahead(inner, session) -> None:
+    """What the product does while the candidate reads: let the grader embed the reference.
+
+    Uses the grader's `prepare` when it has one; otherwise a throwaway grade fills the same
+    per-question cache (the OfflineGrader caches references and key points per question).
+    """
+    if hasattr(inner, "prepare"):
+        session.prefetch()
+        return
+    state = session.state
+    q = session.engine.source.get(state.current.question_id)
+    inner.grade(q, q.text, criteria=state.criteria_for_answer())
+
+
+def run_sessions(source, inner, n_sessions: int, n_questions: int, *, ahead: bool):
+    from interviewer.agent.config import SessionConfig
+    from interviewer.agent.engine import InterviewEngine
+    from interviewer.store import SessionStore
+
+    grader = TimedGrader(inner)
+    turn_times: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SessionStore(Path(tmp) / "sessions.sqlite3")
+        engine = InterviewEngine(source=source, grader=grader, store=store)
+        for s in range(n_sessions):
+            session = engine.start(SessionConfig(questions=n_questions, follow_ups=1, seed=s))
+            i = 0
+            while not session.state.done:
+                q = source.get(session.state.current.question_id)
+                text = realistic_answers(q, i + s)
+                if ahead:
+                    prepare_ahead(inner, session)
+                start = time.perf_counter()
+                session.submit(text)
+                turn_times.append(time.perf_counter() - start)
+                i += 1
+    return [t * 1000 for t in turn_times], [t * 1000 for t in grader.times]
+
+
+def bench_turns(n_sessions: int, n_questions: int, *, stand_in: bool = False) -> None:
+    from interviewer.source import InMemorySource
+
+    questions = bundled_questions()
+    source = InMemorySource(questions)
+    warm_q = next(q for q in questions if q.gradable and q.kind.value == "technical")
+    print(f"  cores: {os.cpu_count()}; load average before: {os.getloadavg()[0]:.1f}")
+    for ahead, what in (
+        (False, "cold (the question's reference embedded during the turn)"),
+        (True, "question prepared while the candidate reads (as the chat does)"),
+    ):
+        # A fresh grader per variant (empty per-question cache); the model is loaded and
+        # warm before timing, as it is once the chat's warm-up thread has run.
+        inner, label = make_grader(stand_in)
+        for _ in range(3):
+            inner.grade(warm_q, realistic_answers(warm_q, 0))
+        ms, gms = run_sessions(source, inner, n_sessions, n_questions, ahead=ahead)
+        print(f"  turn latency, {what}; grader {label}; {len(ms)} turns")
+        print(
+            f"    answer in -> graded, next question chosen, committed: "
+            f"p50 {statistics.median(ms):.1f} ms, p95 {_pct(ms, 0.95):.1f} ms, "
+            f"max {max(ms):.1f} ms"
+        )
+        print(
+            f"    of which grading: p50 {statistics.median(gms):.1f} ms, "
+            f"p95 {_pct(gms, 0.95):.1f} ms"
+        )
+
+
+def bench_startup(runs: int) -> None:
+    exe = Path(sys.executable).with_name("interviewer")
+    if not exe.exists():
+        print("  startup: skipped (the `interviewer` script is not installed)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("INTERVIEWER_")}
+        env["INTERVIEWER_DATA_DIR"] = tmp
+        t0 = time.perf_counter()
+        done = subprocess.run(
+            [str(exe), "ingest", str(REPO / "bank"), "--quiet"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            print(f"  startup: skipped, ingest failed: {done.stderr.strip()[-300:]}")
+            return
+        built = time.perf_counter() - t0
+        print(f"  (built a temporary index of the bundled bank in {built:.0f} s)")
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            proc = subprocess.Popen(
+                [str(exe), "chat", "-n", "1"],
+                env={**env, "PYTHONUNBUFFERED": "1"},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            first = None
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if line.startswith("Question 1 of"):
+                    first = time.perf_counter() - start
+                    break
+            proc.stdin.write("/end\n")  # type: ignore[union-attr]
+            proc.stdin.close()  # type: ignore[union-attr]
+            proc.stdout.read()
+            proc.wait(120)
+            if first is None:
+                print("  startup: the first question never appeared")
+                return
+            times.append(first)
+    print(
+        f"  startup to first question ({runs} runs, existing index): "
+        f"median {statistics.median(times):.2f} s, max {max(times):.2f} s"
+    )
+
+
+def bench_llm_cost(n_questions: int) -> None:
+    from interviewer.agent.config import SessionConfig
+    from interviewer.agent.engine import InterviewEngine
+    from interviewer.agent.lines import LLMLineWriter
+    from interviewer.agent.phrasing import LLMPhraser
+    from interviewer.grading.llm import LLMGrader
+    from interviewer.source import InMemorySource
+    from interviewer.store import SessionStore
+    from tests.agent_fakes import KeywordGrader
+    from tests.fake_chat import FakeChatModel
+
+    questions = bundled_questions()
+    source = InMemorySource(questions)
+    chat = FakeChatModel()
+    line_chat = FakeChatModel().enqueue("That is the end of our session. Thank you.")
+    grader = LLMGrader(chat, model_name="fake", fallback=KeywordGrader(), sleep=lambda s: None)
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = InterviewEngine(
+            source=source,
+            grader=grader,
+            store=SessionStore(Path(tmp) / "s.sqlite3"),
+            phraser=LLMPhraser(),
+            line_writer=LLMLineWriter(lambda: line_chat, timeout=5),
+        )
+        session = engine.start(SessionConfig(questions=n_questions, follow_ups=1, seed=1))
+        answered = 0
+        while not session.state.done:
+            state = session.state
+            rec = state.current
+            criteria = state.criteria_for_answer() or rec.criteria
+            answer = realistic_answers(source.get(rec.question_id), answered)
+            quote = " ".join(answer.split()[:6])
+            chat.enqueue(
+                json.dumps(
+                    {
+                        "feedback": "Covers the first point only.",
+                        "key_points": [
+                            {
+                                "key_point": i,
+                                "verdict": "covered" if i == 1 else "missed",
+                                "evidence": quote if i == 1 else None,
+                            }
+                            for i in range(1, len(criteria) + 1)
+                        ],
+                        "interviewer": {
+                            "acknowledgement": "Thanks, noted.",
+                            "follow_up_question": "Can you say more about the part you left out?",
+                            "follow_up_key_point": 2 if len(criteria) > 1 else None,
+                        },
+                    }
+                )
+            )
+            session.submit(answer)
+            answered += 1
+    prompt = [u["input_tokens"] for u in chat.usage]
+    print(
+        f"  LLM mode (fake chat model): {answered} answered turns (follow-ups included), "
+        f"{len(chat.calls)} grading calls = {len(chat.calls) / answered:.2f} LLM calls per "
+        f"answered turn; commands make none; wrap-up line: {len(line_chat.calls)} call per session"
+    )
+    print(
+        f"  prompt tokens per turn (~4 chars/token): mean {statistics.mean(prompt):.0f}, "
+        f"max {max(prompt)}; completion mean "
+        f"{statistics.mean(u['output_tokens'] for u in chat.usage):.0f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument("--questions", type=int, default=8)
+    parser.add_argument("--startup-runs", type=int, default=3)
+    parser.add_argument("--skip-startup", action="store_true")
+    parser.add_argument(
+        "--stand-in", action="store_true", help="Time the engine with a trivial grader."
+    )
+    args = parser.parse_args(argv)
+    bench_turns(args.sessions, args.questions, stand_in=args.stand_in)
+    bench_llm_cost(args.questions)
+    if not args.skip_startup:
+        bench_startup(args.startup_runs)
+
+
+if __name__ == "__main__":
+    main()

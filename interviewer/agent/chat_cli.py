@@ -1,0 +1,628 @@
+"""Terminal commands for practice sessions: chat, sessions, resume, export, report.
+
+`register(app)` mounts them on the main `interviewer` Typer app. Heavy libraries (Chroma, the
+embedding model, LangChain) load only inside commands, and the embedding model loads in a
+background thread AFTER the first question is on screen, so the candidate reads while it loads.
+
+Answers can be piped, one per line: `printf 'answer one\\n/skip\\n' | interviewer chat -n 2`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+from rich.text import Text
+
+from interviewer.agent.config import MAX_FOLLOW_UPS, MAX_QUESTIONS, DifficultySetting, Mode
+from interviewer.agent.phrasing import Message, MessageKind
+
+if TYPE_CHECKING:
+    from interviewer.agent.engine import InterviewEngine, InterviewSession, TurnResult
+    from interviewer.grading.base import Grader
+    from interviewer.settings import Settings
+    from interviewer.source import QuestionSource
+
+SourceFactory = Callable[["Settings"], "QuestionSource"]
+GraderFactory = Callable[[str, "Settings"], "Grader"]
+WarmUp = Callable[["Settings"], None]
+
+
+class GraderChoice(StrEnum):
+    offline = "offline"
+    llm = "llm"
+
+
+class ExportFormat(StrEnum):
+    md = "md"
+    json = "json"
+
+
+STYLES = {
+    MessageKind.opening: "bold",
+    MessageKind.question: "bold cyan",
+    MessageKind.follow_up: "yellow",
+    MessageKind.acknowledgement: "",
+    MessageKind.feedback: "green",
+    MessageKind.model_answer: "blue",
+    MessageKind.hint: "magenta",
+    MessageKind.note: "dim",
+    MessageKind.help: "dim",
+    MessageKind.wrap_up: "bold",
+    MessageKind.error: "bold red",
+}
+PREFIX = {MessageKind.follow_up: "Follow-up: "}
+
+
+def default_source(settings: Settings) -> QuestionSource:
+    from interviewer.bank import BankUnavailable, ChromaBank
+
+    try:
+        bank = ChromaBank(settings)
+    except BankUnavailable as exc:
+        raise CliError(str(exc)) from exc
+    if bank.count() == 0:
+        raise CliError(
+            f"The question bank in {settings.chroma_dir} is empty. Fix: run "
+            "`interviewer ingest bank/` first."
+        )
+    return bank
+
+
+def default_grader(kind: str, settings: Settings) -> Grader:
+    from interviewer.grading import make_grader
+
+    return make_grader(kind, settings)
+
+
+class CliError(RuntimeError):
+    """A problem to print (it says the fix) before exiting with status 2."""
+
+
+class _Cli:
+    """State shared by the commands: consoles, settings and the injected factories."""
+
+    def __init__(self, source_factory: SourceFactory, grader_factory: GraderFactory) -> None:
+        self.source_factory = source_factory
+        self.grader_factory = grader_factory
+        self.out = Console(highlight=False)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def settings(self, data_dir: Path | None) -> Settings:
+        from interviewer.settings import get_settings
+
+        return get_settings(data_dir=data_dir) if data_dir else get_settings()
+
+    def store(self, settings: Settings):
+        from interviewer.store import SessionStore
+
+        return SessionStore(settings.sessions_db)
+
+    def fail(self, message: str, code: int = 2) -> typer.Exit:
+        self.err.print(Text("error: ", style="bold red") + Text(message))
+        return typer.Exit(code)
+
+    def grader_kind(self, requested: GraderChoice | None, settings: Settings) -> str:
+        if requested is None:
+            return "llm" if settings.llm_enabled else "offline"
+        if requested is GraderChoice.llm and not settings.llm_enabled:
+            raise CliError(
+                "--grader llm needs an LLM. Fix: set INTERVIEWER_LLM_PROVIDER (openai or "
+                "openai-compatible), INTERVIEWER_LLM_MODEL and, for OpenAI, "
+                "INTERVIEWER_LLM_API_KEY; or use --grader offline."
+            )
+        return requested.value
+
+    def engine(self, settings: Settings, store, kind: str) -> InterviewEngine:
+        from interviewer.agent.engine import InterviewEngine, LazyGrader
+        from interviewer.agent.phrasing import make_phraser
+
+        source = self.source_factory(settings)
+        label = settings.llm_model if kind == "llm" else "offline"
+        grader = LazyGrader(lambda: self.grader_factory(kind, settings), label)
+        line_writer = None
+        if kind == "llm":
+            from interviewer.agent.lines import LLMLineWriter
+
+            def chat_model():
+                return grader.get().chat_model  # type: ignore[attr-defined]
+
+            line_writer = LLMLineWriter(chat_model, timeout=settings.llm_timeout)
+        return InterviewEngine(
+            source=source,
+            grader=grader,
+            store=store,
+            phraser=make_phraser(kind == "llm"),
+            line_writer=line_writer,
+        )
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def show(self, messages: list[Message]) -> None:
+        for m in messages:
+            style = STYLES.get(m.kind, "")
+            if m.kind is MessageKind.question:
+                header, _, body = m.text.partition("\n")
+                self.out.print()
+                self.out.print(Text(header, style="dim"))
+                self.out.print(Text(body, style=style))
+            elif m.kind is MessageKind.model_answer:
+                # The bank's model answers are markdown (lists, code, formulas): render them.
+                header, _, body = m.text.partition("\n")
+                self.out.print(Text(header, style=style))
+                self.out.print(Markdown(body))
+            else:
+                self.out.print(Text(PREFIX.get(m.kind, "") + m.text, style=style))
+
+    def grader_banner(self, kind: str, settings: Settings) -> None:
+        if kind == "llm":
+            text = (
+                f"Grader: LLM {settings.llm_model} (if it fails, answers are graded offline "
+                "and labelled fallback)."
+            )
+        else:
+            text = "Grader: offline grader (local embeddings, no LLM)."
+        self.out.print(Text(text, style="dim"))
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def read_line(self, interactive: bool) -> str | None:
+        if interactive:
+            try:
+                return self.out.input("[bold]You ›[/bold] ")
+            except EOFError:
+                return None
+        line = sys.stdin.readline()
+        if line == "":
+            return None
+        line = line.rstrip("\n").rstrip("\r")
+        shown = line if len(line) <= 200 else line[:200] + f"… ({len(line):,} characters)"
+        self.out.print(Text("You › " + shown, style="bold"))
+        return line
+
+    def save_with_retry(self, session: InterviewSession, interactive: bool) -> TurnResult | None:
+        """After a StoreError: retry writing the kept turn until it works or the user gives up."""
+        from interviewer.store import StoreError, StoreReadOnlyError
+
+        attempts = 0
+        while True:
+            attempts += 1
+            if interactive:
+                try:
+                    choice = self.out.input(
+                        "[dim]Press Enter to retry saving, or type q to quit "
+                        "(the unsaved answer is then lost): [/dim]"
+                    )
+                except EOFError:
+                    choice = "q"
+                if choice.strip().lower() in ("q", "quit", "/end"):
+                    return None
+            else:
+                if attempts > 3:
+                    return None
+                time.sleep(1.0)
+            try:
+                return session.retry_save()
+            except StoreReadOnlyError as exc:
+                self.err.print(Text(str(exc), style="red"))
+                if not interactive:
+                    return None
+            except StoreError as exc:
+                self.err.print(Text(str(exc), style="red"))
+
+    def run(self, session: InterviewSession, first: TurnResult, *, start_warm_up) -> int:
+        """Drive a session until it ends or input runs out. Returns the exit status."""
+        from interviewer.agent.engine import GradingError
+        from interviewer.store import StoreError
+
+        interactive = sys.stdin.isatty()
+        self.show(first.messages)
+        self.out.print(Text(f"(session {session.id})", style="dim"))
+        start_warm_up()
+        result = first
+        while not result.done:
+            try:
+                line = self.read_line(interactive)
+            except KeyboardInterrupt:
+                line = None
+                self.out.print()
+            if line is None:
+                self.out.print(
+                    Text(
+                        f"Stopped. Everything answered is saved; continue with "
+                        f"`interviewer resume {session.id}`.",
+                        style="dim",
+                    )
+                )
+                return 0
+            try:
+                result = session.submit(line)
+            except GradingError as exc:
+                self.err.print(Text(str(exc), style="red"))
+                if not interactive:
+                    return 1
+                continue
+            except StoreError as exc:
+                self.err.print(Text(str(exc), style="bold red"))
+                saved = self.save_with_retry(session, interactive)
+                if saved is None:
+                    self.err.print(
+                        Text(
+                            "The last answer was NOT saved. Earlier answers are safe; after "
+                            f"fixing the database, run `interviewer resume {session.id}`.",
+                            style="red",
+                        )
+                    )
+                    return 1
+                result = saved
+            self.show(result.messages)
+        self.final_report(session)
+        return 0
+
+    def final_report(self, session: InterviewSession) -> None:
+        from interviewer.agent.report import render_markdown
+
+        report = session.report()
+        if report.answered == 0:
+            return
+        practice = session.state.config.mode is Mode.practice
+        self.out.print()
+        self.out.print(Markdown(render_markdown(report, questions=not practice)))
+        self.out.print(
+            Text(
+                f"Full report: `interviewer report {session.id}` · transcript: "
+                f"`interviewer export {session.id} --format md`",
+                style="dim",
+            )
+        )
+
+
+def default_warm_up(settings: Settings) -> None:
+    from interviewer.embeddings import warm_up
+
+    warm_up(settings.embedding_model)
+
+
+def _warm_up_starter(
+    session: InterviewSession, settings: Settings, warm_up: WarmUp
+) -> Callable[[], None]:
+    """Build the grader and load the embedding model in the background, once the question
+    shows (torch takes seconds to import; the candidate is reading meanwhile)."""
+
+    def start() -> None:
+        def work() -> None:
+            # Failures here are not reported: the first grade raises the real error.
+            with contextlib.suppress(Exception):
+                grader = session.engine.grader
+                if hasattr(grader, "get"):
+                    grader.get()
+                warm_up(settings)
+                session.prefetch()  # the grader prepares the first question meanwhile
+
+        threading.Thread(target=work, name="interviewer-warm-up", daemon=True).start()
+
+    return start
+
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Where the sessions database lives (env INTERVIEWER_DATA_DIR).",
+        show_default=False,
+    ),
+]
+
+
+def register(
+    app: typer.Typer,
+    *,
+    source_factory: SourceFactory | None = None,
+    grader_factory: GraderFactory | None = None,
+    warm_up: WarmUp | None = None,
+) -> None:
+    """Add chat, sessions, resume, export and report to `app`.
+
+    The factories default to the Chroma bank, `interviewer.grading.make_grader` and loading
+    the embedding model; tests pass their own.
+    """
+    warm = warm_up or default_warm_up
+    cli = _Cli(source_factory or default_source, grader_factory or default_grader)
+
+    @app.command()
+    def chat(
+        questions: Annotated[
+            int,
+            typer.Option("--questions", "-n", min=1, max=MAX_QUESTIONS, help="How many questions."),
+        ] = 5,
+        mode: Annotated[
+            Mode,
+            typer.Option(help="practice: feedback after each answer; interview: only at the end."),
+        ] = Mode.practice,
+        follow_ups: Annotated[
+            int,
+            typer.Option(
+                "--follow-ups",
+                min=0,
+                max=MAX_FOLLOW_UPS,
+                help="Follow-up questions per question on missed key points (0-3).",
+            ),
+        ] = 1,
+        difficulty: Annotated[
+            DifficultySetting,
+            typer.Option(help="easy, medium, hard, or adaptive (harder after strong answers)."),
+        ] = DifficultySetting.adaptive,
+        category: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--category",
+                "-c",
+                help="Only this category; repeat for several. Default: all.",
+                show_default=False,
+            ),
+        ] = None,
+        focus: Annotated[
+            str | None,
+            typer.Option(
+                help='Steer towards questions closest to this text, e.g. "ML engineer at a '
+                'fintech" (loads the embedding model first).',
+                show_default=False,
+            ),
+        ] = None,
+        grader: Annotated[
+            GraderChoice | None,
+            typer.Option(
+                help="offline, or llm (needs INTERVIEWER_LLM_*). Default: llm if configured.",
+                show_default=False,
+            ),
+        ] = None,
+        seed: Annotated[
+            int | None, typer.Option(help="Make question choice reproducible.", hidden=True)
+        ] = None,
+        candidate: Annotated[
+            str, typer.Option(help="Whose history drives spaced repetition.")
+        ] = "default",
+        data_dir: DataDir = None,
+    ) -> None:
+        """Practise: the interviewer asks, you answer, it grades and follows up.
+
+        Commands while answering (plain words or with a slash): /hint, /skip, /repeat,
+        /idk (I don't know), /end, /help. Every answer is saved before the reply appears;
+        resume an interrupted session with `interviewer resume ID`.
+
+        Examples:  interviewer chat -n 3 -c "Deep Learning Concepts"  ·
+        interviewer chat --mode interview --difficulty hard  ·
+        printf 'my answer\\n/skip\\n' | interviewer chat -n 2
+        """
+        from interviewer.agent.config import SessionConfig
+        from interviewer.agent.engine import SetupError
+        from interviewer.store import StoreError
+
+        try:
+            settings = cli.settings(data_dir)
+            kind = cli.grader_kind(grader, settings)
+            store = cli.store(settings)
+            store.check_writable()
+            engine = cli.engine(settings, store, kind)
+            config = SessionConfig(
+                categories=category or [],
+                difficulty=difficulty,
+                questions=questions,
+                mode=mode,
+                follow_ups=follow_ups,
+                focus=focus,
+                grader=kind,
+                candidate=candidate,
+                seed=seed,
+            )
+            if focus:
+                cli.out.print(Text("Finding questions close to your focus…", style="dim"))
+            session = engine.start(config)
+        except (CliError, SetupError, StoreError) as exc:
+            raise cli.fail(str(exc)) from exc
+        cli.grader_banner(kind, settings)
+        assert session.opening is not None
+        starter = _warm_up_starter(session, settings, warm)
+        code = cli.run(session, session.opening, start_warm_up=starter)
+        raise typer.Exit(code)
+
+    @app.command()
+    def resume(
+        session_id: Annotated[str, typer.Argument(help="The id `interviewer sessions` shows.")],
+        grader: Annotated[
+            GraderChoice | None,
+            typer.Option(help="Override the grader the session started with.", show_default=False),
+        ] = None,
+        data_dir: DataDir = None,
+    ) -> None:
+        """Continue an interrupted session exactly where it stopped."""
+        from interviewer.agent.state import SessionState
+        from interviewer.store import StoreError
+
+        try:
+            settings = cli.settings(data_dir)
+            store = cli.store(settings)
+            stored = store.get(session_id, with_turns=False)
+            started_with = SessionState.model_validate_json(stored.state_json).config.grader
+            if grader is None and started_with == "llm" and not settings.llm_enabled:
+                cli.err.print(
+                    Text(
+                        "This session started with the LLM grader, but no LLM is configured "
+                        "now: continuing with the offline grader.",
+                        style="yellow",
+                    )
+                )
+                kind = "offline"
+            else:
+                kind = cli.grader_kind(grader or GraderChoice(started_with), settings)
+            if stored.status != "finished":
+                store.check_writable()
+            engine = cli.engine(settings, store, kind)
+            session = engine.resume(stored.id)
+        except (CliError, StoreError) as exc:
+            raise cli.fail(str(exc)) from exc
+        cli.grader_banner(kind, settings)
+        assert session.opening is not None
+        if session.state.done:
+            cli.show(session.opening.messages)
+            raise typer.Exit(0)
+        starter = _warm_up_starter(session, settings, warm)
+        code = cli.run(session, session.opening, start_warm_up=starter)
+        raise typer.Exit(code)
+
+    @app.command()
+    def sessions(
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print JSON instead of a table.")
+        ] = False,
+        limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 50,
+        data_dir: DataDir = None,
+    ) -> None:
+        """List practice sessions, newest first.
+
+        `--json` prints a list of {"id", "created_at", "status", "questions_total",
+        "questions_done", "score", "categories", "grader", ...}.
+        """
+        from interviewer.store import StoreError
+
+        try:
+            settings = cli.settings(data_dir)
+            if not settings.sessions_db.exists():
+                rows = []
+            else:
+                rows = cli.store(settings).list_sessions(limit=limit)
+        except StoreError as exc:
+            raise cli.fail(str(exc)) from exc
+        if as_json:
+            print(json.dumps([r.as_dict() for r in rows], indent=2))
+            return
+        if not rows:
+            cli.out.print("No sessions yet. Start one with `interviewer chat`.")
+            return
+        table = Table(title=f"{len(rows)} session{'s' if len(rows) != 1 else ''}, newest first")
+        table.add_column("id", no_wrap=True, min_width=12)
+        table.add_column("started", no_wrap=True)
+        for column in ("status", "done", "score", "grader", "categories"):
+            table.add_column(column, overflow="fold")
+        for r in rows:
+            table.add_row(
+                r.id,
+                datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M"),
+                r.status,
+                f"{r.questions_done}/{r.questions_total}",
+                "–" if r.score is None else f"{r.score:.1f}",
+                r.grader,
+                ", ".join(r.categories),
+            )
+        cli.out.print(table)
+
+    def _load(session_id: str, data_dir: Path | None, with_search: bool):
+        from interviewer.agent.report import build_report
+        from interviewer.agent.state import SessionState
+
+        settings = cli.settings(data_dir)
+        if not settings.sessions_db.exists():
+            raise CliError(
+                f"No session database at {settings.sessions_db}. Fix: check INTERVIEWER_DATA_DIR "
+                "or --data-dir, or start a session with `interviewer chat`."
+            )
+        store = cli.store(settings)
+        stored = store.get(session_id)
+        state = SessionState.model_validate_json(stored.state_json)
+        source = None
+        if with_search:
+            try:
+                source = cli.source_factory(settings)
+            except Exception:  # the report still renders, without links to related questions
+                source = None
+        report = build_report(
+            state,
+            session_id=stored.id,
+            source=source,
+            store=store,
+            created_at=stored.created_at,
+            status=stored.status,
+        )
+        return stored, report
+
+    def _write(text: str, output: Path | None) -> None:
+        if output is None:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        else:
+            output.write_text(text, encoding="utf-8")
+            cli.err.print(Text(f"Wrote {output}", style="dim"))
+
+    @app.command()
+    def export(
+        session_id: Annotated[str, typer.Argument(help="The id `interviewer sessions` shows.")],
+        fmt: Annotated[
+            ExportFormat, typer.Option("--format", "-f", help="md (transcript) or json (all data).")
+        ] = ExportFormat.md,
+        output: Annotated[
+            Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")
+        ] = None,
+        data_dir: DataDir = None,
+    ) -> None:
+        """Export a session: every question, answer, grade and reply, plus the report."""
+        from interviewer.agent.export import render_export_json, render_transcript_markdown
+        from interviewer.store import StoreError
+
+        try:
+            stored, report = _load(session_id, data_dir, with_search=False)
+        except (CliError, StoreError) as exc:
+            raise cli.fail(str(exc)) from exc
+        if fmt is ExportFormat.json:
+            _write(render_export_json(stored, report), output)
+        else:
+            _write(render_transcript_markdown(stored, report), output)
+
+    @app.command()
+    def report(
+        session_id: Annotated[str, typer.Argument(help="The id `interviewer sessions` shows.")],
+        fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="md or json.")] = (
+            ExportFormat.md
+        ),
+        output: Annotated[
+            Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")
+        ] = None,
+        data_dir: DataDir = None,
+    ) -> None:
+        """Show a session's report: scores, strengths, weakest areas, trends.
+
+        Scores per category and per question (covered and missed key points, feedback, model
+        answer), strengths, the three weakest areas with bank questions to study, and the
+        per-category trend against your earlier sessions.
+        """
+        from interviewer.agent.report import render_json, render_markdown
+        from interviewer.store import StoreError
+
+        try:
+            _stored, rep = _load(session_id, data_dir, with_search=True)
+        except (CliError, StoreError) as exc:
+            raise cli.fail(str(exc)) from exc
+        _write(render_json(rep) if fmt is ExportFormat.json else render_markdown(rep), output)
+
+
+def main() -> None:
+    """Run these commands alone (`python -m interviewer.agent.chat_cli chat ...`)."""
+    app = typer.Typer(no_args_is_help=True)
+    register(app)
+    app()
+
+
+if __name__ == "__main__":
+    main()

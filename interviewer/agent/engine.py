@@ -1,0 +1,663 @@
+"""The interview engine: grading, question choice, phrasing and storage around the pure state
+machine. This is the API the terminal chat and the web UI drive.
+
+    engine = InterviewEngine(source=bank, grader=grader, store=store)
+    session = engine.start(SessionConfig(questions=5))   # or engine.resume(session_id)
+    result = session.opening                              # messages + the first question
+    while not result.done:
+        result = session.submit(input())                  # an answer or a command
+    report = session.report()
+
+Every input that changes the session is committed to the store BEFORE its result is returned:
+if saving fails, `submit` raises a `StoreError`, the session keeps the unsaved turn, and
+`retry_save()` writes it once the database is usable again (nothing is lost, nothing doubled).
+
+Empty answers are not turns: the result asks for an answer and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+from interviewer.agent import state as sm
+from interviewer.agent.commands import Command, parse_input
+from interviewer.agent.config import SessionConfig
+from interviewer.agent.followup import resolve_proposed_point
+from interviewer.agent.lines import LineWriter, valid_line, wrap_up_facts
+from interviewer.agent.phrasing import Message, MessageKind, Phraser, TemplatePhraser
+from interviewer.agent.replies import compose, current_prompt_messages, help_message
+from interviewer.agent.selection import (
+    PastGrade,
+    askable,
+    build_schedule,
+    category_weakness,
+    rank,
+)
+from interviewer.grading.base import MAX_ANSWER_CHARS, Grader
+from interviewer.models import (
+    Grade,
+    Question,
+    QuestionKind,
+    ReferenceAnswer,
+    ReferenceOrigin,
+)
+from interviewer.source import QuestionSource
+from interviewer.store import ScoreRow, SessionStore, StoreError, TurnRow
+
+if TYPE_CHECKING:
+    from interviewer.agent.report import Report
+
+
+class SetupError(ValueError):
+    """The session cannot start as configured; the message says what to change."""
+
+
+class GradingError(RuntimeError):
+    """The grader failed on an answer; nothing was recorded and the answer can be resent."""
+
+
+class Progress(BaseModel):
+    current: int  # 1-based number of the question now out (or the last one)
+    total: int
+    completed: int  # questions closed so far
+
+
+class Prompt(BaseModel):
+    """What the candidate is being asked right now."""
+
+    question_id: str
+    text: str
+    category: str
+    difficulty: str
+    kind: str
+    index: int  # 1-based
+    total: int
+    follow_up: str | None = None
+    hints_used: int = 0
+
+
+class TurnResult(BaseModel):
+    """Everything a front end needs to render one step of the interview."""
+
+    session_id: str
+    messages: list[Message]
+    grade: Grade | None = None  # the grade of the answer just given, if any
+    question_score: float | None = None  # set when a question closed in this step
+    prompt: Prompt | None = None  # None once the session is finished
+    progress: Progress
+    done: bool
+    command: str | None = None
+    saved: bool  # whether this step changed the stored session
+    grader: str  # the session's grader label
+
+
+class LazyGrader:
+    """Builds the real grader on first use, so the first question shows before heavy imports."""
+
+    def __init__(self, factory: Callable[[], Grader], name: str) -> None:
+        self._factory = factory
+        self._grader: Grader | None = None
+        self._lock = threading.Lock()
+        self.name = name
+
+    def get(self) -> Grader:
+        # The warm-up thread and the first answer may race to build it: build once.
+        with self._lock:
+            if self._grader is None:
+                self._grader = self._factory()
+                self.name = self._grader.name
+        return self._grader
+
+    @property
+    def ready(self) -> bool:
+        return self._grader is not None
+
+    def grade(self, question: Question, answer: str, *, criteria: list[str] | None = None) -> Grade:
+        return self.get().grade(question, answer, criteria=criteria)
+
+    def prepare(self, question: Question, criteria: list[str] | None = None) -> None:
+        prepare = getattr(self.get(), "prepare", None)
+        if prepare is not None:
+            prepare(question, criteria=criteria)
+
+
+@dataclass
+class _Pending:
+    """A transition computed but not yet committed."""
+
+    state: sm.SessionState
+    turn: TurnRow | None
+    scores: list[ScoreRow]
+    result: TurnResult
+
+
+def _status(state: sm.SessionState) -> str:
+    return "finished" if state.done else "active"
+
+
+class InterviewEngine:
+    def __init__(
+        self,
+        *,
+        source: QuestionSource,
+        grader: Grader,
+        store: SessionStore,
+        phraser: Phraser | None = None,
+        clock: Callable[[], float] = time.time,
+        line_writer: LineWriter | None = None,
+    ) -> None:
+        self.source = source
+        self.grader = grader
+        self.store = store
+        self.phraser = phraser or TemplatePhraser()
+        self.clock = clock
+        # Writes the wrap-up line with an LLM (one call per session); None: templates only.
+        self.line_writer = line_writer
+
+    # -- starting and resuming ------------------------------------------------------------------
+
+    def available(self, config: SessionConfig) -> tuple[list[Question], list[Question]]:
+        """(questions this config may ask, ungradable ones left out)."""
+        known = self.source.categories()
+        unknown = [c for c in config.categories if c not in known]
+        if unknown:
+            raise SetupError(
+                f"Unknown categor{'y' if len(unknown) == 1 else 'ies'}: {', '.join(unknown)}. "
+                f"Fix: use one of: {', '.join(known) or '(the bank is empty: run ingest first)'}."
+            )
+        questions = self.source.list(categories=config.categories or None)
+        return askable(questions, difficulty=config.difficulty.fixed)
+
+    def start(self, config: SessionConfig) -> InterviewSession:
+        ok, ungradable = self.available(config)
+        if not ok:
+            detail = (
+                f" ({len(ungradable)} match but have no reference answer, so they cannot be "
+                "graded honestly)"
+                if ungradable
+                else ""
+            )
+            raise SetupError(
+                f"No gradable questions match these choices{detail}. Fix: pick other "
+                "categories or another difficulty, or add reference answers to the bank."
+            )
+        notes: list[Message] = []
+        total = min(config.questions, len(ok))
+        if total < config.questions:
+            extra = (
+                f"; {len(ungradable)} more have no reference answer and cannot be graded"
+                if ungradable
+                else ""
+            )
+            notes.append(
+                Message(
+                    kind=MessageKind.note,
+                    text=f"Only {len(ok)} question{'s' if len(ok) != 1 else ''} match your "
+                    f"choices{extra}, so this session has {total} instead of "
+                    f"{config.questions}.",
+                )
+            )
+        session_id = uuid.uuid4().hex[:12]
+        state = sm.new_session(config, total)
+        session = InterviewSession(self, session_id, state, version=0, candidates=ok)
+        state, events = session._ask_next(state)
+        self.store.create_session(
+            session_id=session_id,
+            candidate=config.candidate,
+            grader=self.grader.name,
+            config_json=config.model_dump_json(),
+            state_json=state.model_dump_json(),
+            status=_status(state),
+            now=self.clock(),
+        )
+        session.state, session.version = state, 1
+        categories = config.categories or sorted({q.category for q in ok})
+        opening = Message(
+            kind=MessageKind.opening, text=self.phraser.opening(state, categories=categories)
+        )
+        session.opening = session._result(
+            [opening, *notes, *compose(events, state, self.phraser)], saved=True
+        )
+        return session
+
+    def resume(self, session_id: str) -> InterviewSession:
+        stored = self.store.get(session_id, with_turns=False)
+        state = sm.SessionState.model_validate_json(stored.state_json)
+        session = InterviewSession(self, stored.id, state, version=stored.version)
+        if state.done:
+            msgs = [
+                Message(
+                    kind=MessageKind.note,
+                    text=f"Session {stored.id} is finished. "
+                    f"See the report: `interviewer report {stored.id}`.",
+                )
+            ]
+        else:
+            done = sum(1 for r in state.records if not r.open)
+            msgs = [
+                Message(
+                    kind=MessageKind.note,
+                    text=f"Welcome back. Resuming session {stored.id}: {done} of "
+                    f"{state.total} questions done.",
+                ),
+                *current_prompt_messages(state),
+            ]
+        session.opening = session._result(msgs, saved=False)
+        return session
+
+
+class InterviewSession:
+    """One candidate's session. Not thread-safe: drive each session from one thread."""
+
+    def __init__(
+        self,
+        engine: InterviewEngine,
+        session_id: str,
+        state: sm.SessionState,
+        *,
+        version: int,
+        candidates: list[Question] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.id = session_id
+        self.state = state
+        self.version = version
+        self.opening: TurnResult | None = None
+        self._candidates = candidates
+        self._focus: dict[str, float] | None = None
+        self._questions: dict[str, Question] = {q.id: q for q in candidates or []}
+        self._pending: _Pending | None = None
+
+    # -- the public API -------------------------------------------------------------------------
+
+    def current(self) -> TurnResult:
+        """Show what is waiting for an answer, without changing anything."""
+        return self._result(current_prompt_messages(self.state), saved=False)
+
+    def submit(self, text: str) -> TurnResult:
+        """Take one line from the candidate: an answer or a command."""
+        if self._pending is not None:
+            raise StoreError(
+                "The previous answer is not saved yet. Fix the database problem shown before, "
+                "then retry saving (the answer is kept in memory)."
+            )
+        if self.state.done:
+            return self._result(
+                [
+                    Message(
+                        kind=MessageKind.note,
+                        text=f"This session is finished. See `interviewer report {self.id}`.",
+                    )
+                ],
+                saved=False,
+            )
+        parsed = parse_input(text)
+        if parsed.command is Command.help:
+            return self._result([help_message()], saved=False, command=Command.help)
+        if parsed.command is Command.repeat:
+            _, events = sm.repeat(self.state)
+            msgs = compose(events, self.state, self.engine.phraser)
+            return self._result(msgs, saved=False, command=Command.repeat)
+        if parsed.is_empty:
+            return self._result(
+                [
+                    Message(
+                        kind=MessageKind.note,
+                        text="I didn't get an answer. Type your answer, or /skip, /idk, /hint "
+                        "or /help. Nothing was recorded.",
+                    )
+                ],
+                saved=False,
+            )
+        if parsed.command is None:
+            return self._commit(self._answer(parsed.answer))
+        return self._commit(self._command(parsed.command))
+
+    def retry_save(self) -> TurnResult:
+        """Write the turn that failed to save; returns its result."""
+        if self._pending is None:
+            return self.current()
+        pending, self._pending = self._pending, None
+        return self._commit(pending)
+
+    @property
+    def has_unsaved(self) -> bool:
+        return self._pending is not None
+
+    def prefetch(self) -> None:
+        """Let the grader prepare the current question or follow-up (embed its reference and
+        key points) while the candidate reads it, so grading is only the answer's work.
+
+        Does nothing for graders without a `prepare(question, criteria=None)` method.
+        """
+        state = self.state
+        rec = state.current
+        prepare = getattr(self.engine.grader, "prepare", None)
+        if rec is None or prepare is None:
+            return
+        prepare(self._question(rec), criteria=state.criteria_for_answer())
+
+    @staticmethod
+    def _prompt_key(state: sm.SessionState) -> tuple[int, int]:
+        """Changes whenever a new question or follow-up is put to the candidate."""
+        rec = state.current
+        return (len(state.records), len(rec.follow_ups) if rec else -1)
+
+    def _prefetch_in_background(self) -> None:
+        grader = self.engine.grader
+        if not hasattr(grader, "prepare"):
+            return
+        # A lazy grader not built yet is left to the front end's warm-up, which prefetches
+        # once the model is loaded (building it here would import torch too early).
+        if isinstance(grader, LazyGrader) and not grader.ready:
+            return
+        threading.Thread(target=self._prefetch_quietly, name="prefetch", daemon=True).start()
+
+    def _prefetch_quietly(self) -> None:
+        # A failure here only loses the head start: grading reports real errors.
+        with contextlib.suppress(Exception):
+            self.prefetch()
+
+    def report(self) -> Report:
+        """The report for the session so far (works mid-session too)."""
+        from interviewer.agent.report import build_report
+
+        return build_report(
+            self.state, session_id=self.id, source=self.engine.source, store=self.engine.store
+        )
+
+    # -- transitions ----------------------------------------------------------------------------
+
+    def _answer(self, text: str) -> _Pending:
+        state = self.state
+        rec = state.current
+        assert rec is not None
+        question = self._question(rec)
+        criteria = state.criteria_for_answer()
+        notes: list[Message] = []
+        graded_text = text
+        if len(text) > MAX_ANSWER_CHARS:
+            graded_text = text[:MAX_ANSWER_CHARS]
+            notes.append(
+                Message(
+                    kind=MessageKind.note,
+                    text=f"Your answer is {len(text):,} characters long; only the first "
+                    f"{MAX_ANSWER_CHARS:,} were graded.",
+                )
+            )
+        answered_at = self.engine.clock()
+        try:
+            grade = self.engine.grader.grade(question, graded_text, criteria=criteria)
+        except Exception as exc:  # the grader's own errors say what went wrong
+            raise GradingError(
+                f"Grading failed ({type(exc).__name__}: {exc}). Your answer was not recorded: "
+                "send it again, or restart with --grader offline."
+            ) from exc
+        if graded_text is not text and "truncated" not in grade.flags:
+            grade = grade.model_copy(update={"flags": [*grade.flags, "truncated"]})
+        is_follow_up = state.phase is sm.Phase.following_up
+        prompt = state.pending_follow_up.text if is_follow_up else rec.text  # type: ignore[union-attr]
+        asked_at = state.pending_follow_up.asked_at if is_follow_up else rec.asked_at  # type: ignore[union-attr]
+        # A follow-up's grade was narrowed to one key point; its suggestions index that narrow
+        # list, so only a first answer's notes may steer the follow-up.
+        notes_grade = grade if not is_follow_up else grade.model_copy(update={"notes": None})
+        proposed = None
+        if notes_grade.notes is not None:
+            proposed = resolve_proposed_point(notes_grade.notes.follow_up_key_point, rec.criteria)
+        phraser = self.engine.phraser
+        new_state, events = sm.answer(
+            state,
+            text,
+            grade,
+            now=self.engine.clock(),
+            write_follow_up=lambda kp: phraser.follow_up(rec, notes_grade, kp),
+            proposed_key_point=proposed,
+        )
+        graded = next(e.grade for e in events if e.kind is sm.EventKind.graded)
+        turn = TurnRow(
+            kind="follow_up_answer" if is_follow_up else "answer",
+            question_index=state.index,
+            question_id=rec.question_id,
+            question_text=rec.text,
+            prompt=prompt,
+            answer=text,
+            grade_json=graded.model_dump_json() if graded else None,
+            grader=graded.grader if graded else None,
+            score=graded.score if graded else None,
+            asked_at=asked_at,
+            answered_at=answered_at,
+        )
+        return self._finish_transition(new_state, events, turn, notes, graded)
+
+    def _command(self, command: Command) -> _Pending:
+        state = self.state
+        rec = state.current
+        assert rec is not None
+        now = self.engine.clock()
+        phraser = self.engine.phraser
+        if command is Command.hint:
+            asked = state.pending_follow_up.text if state.pending_follow_up else ""
+            new_state, events = sm.hint(
+                state, key_point_hint=lambda kp: phraser.hint(rec, kp, avoid=asked)
+            )
+            kind = "hint"
+        elif command is Command.skip:
+            new_state, events = sm.skip(state)
+            kind = "skip"
+        elif command is Command.idk:
+            new_state, events = sm.dont_know(state)
+            kind = "idk"
+        elif command is Command.end:
+            new_state, events = sm.finish(state, "ended by the candidate")
+            kind = "end"
+        else:  # pragma: no cover - help and repeat are handled before
+            raise ValueError(command)
+        fu = state.pending_follow_up
+        graded = next((e.grade for e in events if e.kind is sm.EventKind.graded), None)
+        turn = TurnRow(
+            kind=kind,
+            question_index=state.index,
+            question_id=rec.question_id,
+            question_text=rec.text,
+            prompt=fu.text if fu else rec.text,
+            answer=None,
+            grade_json=graded.model_dump_json() if graded else None,
+            grader=graded.grader if graded else None,
+            score=graded.score if graded else None,
+            asked_at=fu.asked_at if fu else rec.asked_at,
+            answered_at=now,
+        )
+        return self._finish_transition(new_state, events, turn, [], graded, command=command)
+
+    def _finish_transition(
+        self,
+        new_state: sm.SessionState,
+        events: list[sm.Event],
+        turn: TurnRow,
+        notes: list[Message],
+        grade: Grade | None,
+        command: Command | None = None,
+    ) -> _Pending:
+        closed = [e for e in events if e.kind is sm.EventKind.closed]
+        if new_state.phase is sm.Phase.choosing:
+            new_state, more = self._ask_next(new_state)
+            events = [*events, *more]
+        now = self.engine.clock()
+        scores = [
+            ScoreRow(r.question_id, r.category, r.score or 0.0, now)
+            for e in closed
+            if (r := new_state.records[e.index]).scored
+        ]
+        messages = [*notes, *compose(events, new_state, self.engine.phraser)]
+        turn = TurnRow(
+            **{
+                **turn.__dict__,
+                "reply_json": json.dumps([m.model_dump(mode="json") for m in messages]),
+            }
+        )
+        result = self._result(
+            messages,
+            saved=True,
+            state=new_state,
+            grade=grade,
+            command=command,
+            question_score=closed[-1].score if closed else None,
+        )
+        return _Pending(new_state, turn, scores, result)
+
+    def _commit(self, pending: _Pending) -> TurnResult:
+        try:
+            self.version = self.engine.store.commit_turn(
+                self.id,
+                expected_version=self.version,
+                state_json=pending.state.model_dump_json(),
+                status=_status(pending.state),
+                turn=pending.turn,
+                scores=pending.scores,
+                now=self.engine.clock(),
+            )
+        except StoreError:
+            self._pending = pending
+            raise
+        before = self._prompt_key(self.state)
+        self.state = pending.state
+        if not self.state.done and self._prompt_key(self.state) != before:
+            self._prefetch_in_background()
+        if pending.state.done and self.engine.line_writer is not None:
+            return self._llm_wrap_up(pending.result)
+        return pending.result
+
+    def _llm_wrap_up(self, result: TurnResult) -> TurnResult:
+        """Swap the template wrap-up for the LLM's line, if it passes the checks.
+
+        Called after the commit, so a slow or failing LLM never risks the last answer; the
+        stored transcript keeps the template line.
+        """
+        assert self.engine.line_writer is not None
+        line = self.engine.line_writer("wrap_up", wrap_up_facts(self.state))
+        if not valid_line(line, self.state):
+            return result
+        messages = [
+            m.model_copy(update={"text": line}) if m.kind is MessageKind.wrap_up else m
+            for m in result.messages
+        ]
+        return result.model_copy(update={"messages": messages})
+
+    # -- question choice ------------------------------------------------------------------------
+
+    def _ask_next(self, state: sm.SessionState) -> tuple[sm.SessionState, list[sm.Event]]:
+        question = self._choose(state)
+        if question is None:
+            return sm.finish(state, "no more questions match the session's choices")
+        self._questions[question.id] = question
+        return sm.ask(state, question, self.engine.clock())
+
+    def _choose(self, state: sm.SessionState) -> Question | None:
+        cfg = state.config
+        if self._candidates is None:
+            self._candidates, _ = self.engine.available(cfg)
+        if cfg.focus and self._focus is None:
+            hits = self.engine.source.search(
+                cfg.focus, k=max(len(self._candidates), 1), categories=cfg.categories or None
+            )
+            self._focus = {h.question.id: h.similarity for h in hits}
+        now = self.engine.clock()
+        past = [
+            PastGrade(s.question_id, s.category, s.score, s.at)
+            for s in self.engine.store.history(cfg.candidate, exclude_session=self.id)
+        ]
+        # This session's own closed questions count too: weak areas surface within a session.
+        past += [
+            PastGrade(r.question_id, r.category, r.score or 0.0, r.asked_at)
+            for r in state.records
+            if r.scored
+        ]
+        base_seed = cfg.seed if cfg.seed is not None else zlib.crc32(self.id.encode())
+        ranked = rank(
+            self._candidates,
+            asked_ids=state.asked_ids,
+            target=state.level,
+            reviews=build_schedule(past),
+            weakness=category_weakness(past),
+            now=now,
+            focus=self._focus,
+            session_categories=[r.category for r in state.records],
+            seed=base_seed + len(state.records),
+        )
+        return ranked[0].question if ranked else None
+
+    def _question(self, rec: sm.QuestionRecord) -> Question:
+        """The bank's question, or one rebuilt from the record if the bank changed since."""
+        q = self._questions.get(rec.question_id) or self.engine.source.get(rec.question_id)
+        if q is None:
+            behavioural = rec.kind == QuestionKind.behavioural.value
+            q = Question(
+                id=rec.question_id,
+                text=rec.text,
+                category=rec.category,
+                difficulty=rec.difficulty,
+                kind=QuestionKind(rec.kind),
+                source="session",
+                line=1,
+                reference=ReferenceAnswer(origin=ReferenceOrigin.none)
+                if behavioural
+                else ReferenceAnswer(text=rec.model_answer, key_points=rec.criteria),
+                rubric=rec.criteria if behavioural else [],
+            )
+        self._questions[q.id] = q
+        return q
+
+    # -- results --------------------------------------------------------------------------------
+
+    def _result(
+        self,
+        messages: list[Message],
+        *,
+        saved: bool,
+        state: sm.SessionState | None = None,
+        grade: Grade | None = None,
+        command: Command | None = None,
+        question_score: float | None = None,
+    ) -> TurnResult:
+        state = state or self.state
+        rec = state.current
+        prompt = None
+        if rec is not None:
+            fu = state.pending_follow_up
+            prompt = Prompt(
+                question_id=rec.question_id,
+                text=rec.text,
+                category=rec.category,
+                difficulty=rec.difficulty.value,
+                kind=rec.kind,
+                index=state.index + 1,
+                total=state.total,
+                follow_up=fu.text if fu else None,
+                hints_used=len(rec.hints),
+            )
+        return TurnResult(
+            session_id=self.id,
+            messages=messages,
+            grade=grade,
+            question_score=question_score,
+            prompt=prompt,
+            progress=Progress(
+                current=min(state.index + 1, state.total) if state.records else 0,
+                total=state.total,
+                completed=sum(1 for r in state.records if not r.open),
+            ),
+            done=state.done,
+            command=command.value if command else None,
+            saved=saved,
+            grader=self.engine.grader.name,
+        )
