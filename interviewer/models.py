@@ -67,6 +67,9 @@ class ReferenceAnswer(BaseModel):
     # For a retrieved reference: the id of the question or section it came from, and how close.
     retrieved_from: str | None = None
     similarity: float | None = None
+    # Other complete answers that are equally acceptable (SemEval questions list several);
+    # the offline grader matches an answer against the closest one.
+    alternatives: list[str] = Field(default_factory=list)
 
     @field_validator("key_points")
     @classmethod

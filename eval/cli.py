@@ -1,0 +1,235 @@
+"""`interviewer eval grader`: measure a grader against human grades.
+
+Mounted by the main CLI as `interviewer eval`; also runs alone: `python -m eval.cli grader ...`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shlex
+import sys
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(
+    help="Measure the grader against human grades (SemEval-2013 or your own CSV).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+_EPILOG = """
+Examples:
+
+  interviewer eval grader --dataset scients --split test-unseen-questions --label label_2way
+
+  interviewer eval grader --dataset beetle --split test-unseen-questions --label label --json
+
+  interviewer eval grader --dataset my.csv --target human_score --predictions out.csv
+
+  INTERVIEWER_LLM_PROVIDER=openai-compatible INTERVIEWER_LLM_BASE_URL=http://localhost:11434/v1
+  INTERVIEWER_LLM_MODEL=llama3.1 interviewer eval grader --dataset scients --grader llm --limit 200
+
+'scients' and 'beetle' name the SemEval CSVs in ../shared/datasets (or $INTERVIEWER_SHARED_DIR).
+Label mapping: score >= 2.5 is "correct"; below that, a contradicted key point makes it
+"contradictory" (3-way), else "incorrect". AUC uses the score. CIs: bootstrap over questions.
+"""
+
+
+@app.callback()
+def _group() -> None:
+    """Grader evaluations."""
+
+
+@app.command(epilog=_EPILOG)
+def grader(
+    dataset: str = typer.Option(
+        ...,
+        "--dataset",
+        "-d",
+        help="CSV with question, reference_answer, student_answer columns; or 'scients' / "
+        "'beetle' for the SemEval files.",
+    ),
+    split: str | None = typer.Option(
+        None,
+        "--split",
+        "-s",
+        help="Keep rows whose 'split' column equals this (SemEval: "
+        "train, test-unseen-answers, test-unseen-questions, test-unseen-domains).",
+    ),
+    target: str | None = typer.Option(
+        None,
+        "--target",
+        help="Numeric human-grade column (0..--target-max): reports pearson, spearman, rmse, qwk.",
+    ),
+    label: str | None = typer.Option(
+        None,
+        "--label",
+        help="Label column (SemEval: 'label' 3-way or 'label_2way'): reports "
+        "accuracy, macro_f1, auc.",
+    ),
+    grader_kind: str = typer.Option(
+        "offline",
+        "--grader",
+        "-g",
+        help="offline (no network) or llm (INTERVIEWER_LLM_* "
+        "settings; falls back to offline per answer on failure).",
+    ),
+    limit: int | None = typer.Option(
+        None, "--limit", "-n", min=1, help="Grade the first N rows only."
+    ),
+    predictions: Path | None = typer.Option(
+        None,
+        "--predictions",
+        "-p",
+        help="Write every input row plus a 'prediction' column (the score).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (metrics + 'ci')."),
+    target_max: float = typer.Option(5.0, "--target-max", help="Top of the --target scale."),
+    report: bool = typer.Option(
+        True, "--report/--no-report", help="Write eval/results/<name>.md/.json/.svg."
+    ),
+    results_dir: Path = typer.Option(
+        Path(__file__).resolve().parent / "results", "--results-dir", help="Where reports go."
+    ),
+    resamples: int = typer.Option(
+        1000, "--bootstrap", min=100, help="Bootstrap resamples for CIs."
+    ),
+) -> None:
+    """Grade every answer in a CSV and report agreement with the human grades, with 95% CIs."""
+    from rich.console import Console
+
+    from . import harness
+    from .datasets import DatasetError, load_answers, resolve_dataset
+
+    err = Console(stderr=True, highlight=False)
+    if (target is None) == (label is None):
+        err.print("[red]Give exactly one of --target COLUMN or --label COLUMN.[/red]")
+        raise typer.Exit(2)
+    try:
+        path = resolve_dataset(dataset)
+        rows = load_answers(path, split=split, limit=limit)
+    except DatasetError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    column = target or label
+    if rows and column not in rows[0].row:
+        err.print(
+            f"[red]{path.name} has no column {column!r}. Columns: {', '.join(rows[0].row)}[/red]"
+        )
+        raise typer.Exit(2)
+
+    the_grader = _build_grader(grader_kind, err)
+    preds = _grade_all(the_grader, rows, path.name, err, quiet=as_json)
+    try:
+        if target is not None:
+            evaluation = harness.evaluate_target(
+                preds, target, target_max=target_max, n_resamples=resamples
+            )
+        else:
+            evaluation = harness.evaluate_labels(preds, label, n_resamples=resamples)  # type: ignore[arg-type]
+    except harness.HarnessError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+    fallbacks = sum(1 for p in preds if p.grade is not None and p.grade.fallback)
+    meta = {
+        "dataset": path.name,
+        "split": split or "all",
+        "grader": getattr(the_grader, "name", grader_kind),
+        "rows": len(rows),
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "command": "interviewer eval grader " + " ".join(shlex.quote(a) for a in _argv()),
+        "latency": harness.latency_summary(preds),
+        "fallbacks": fallbacks,
+    }
+    if predictions is not None:
+        three = None if label is None else "contradictory" in evaluation.extra.get("labels", [])
+        harness.write_predictions(predictions, preds, three_way=three)
+    if report:
+        name = "-".join(
+            x
+            for x in (path.stem, split or "all", column, grader_kind, f"n{limit}" if limit else "")
+            if x
+        )
+        paths = harness.write_reports(evaluation, name=name, meta=meta, out_dir=results_dir)
+        if not as_json:
+            err.print(f"reports: {', '.join(str(p) for p in paths)}")
+    if as_json:
+        typer.echo(json.dumps(evaluation.to_json()))
+        return
+    _print_table(evaluation, meta)
+
+
+def _argv() -> list[str]:
+    args = sys.argv[1:]
+    # Drop the sub-command path so the recorded command reads "interviewer eval grader ...".
+    while args and args[0] in ("eval", "grader"):
+        args = args[1:]
+    return args
+
+
+def _build_grader(kind: str, err):
+    from interviewer.grading import GraderUnavailable, make_grader
+    from interviewer.settings import get_settings
+
+    try:
+        built = make_grader(kind, get_settings())
+        warm_up = getattr(built, "warm_up", None)
+        if callable(warm_up):  # load the model now, so per-answer latency is honest
+            warm_up()
+        return built
+    except GraderUnavailable as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    except Exception as exc:  # e.g. an LLM config error, whose message states the fix
+        err.print(f"[red]Could not build the {kind} grader: {exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+def _grade_all(the_grader, rows, source: str, err, *, quiet: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from . import harness
+
+    if len(rows) < 50:
+        return harness.run_grader(the_grader, rows, source=source)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=quiet,
+    ) as progress:
+        task = progress.add_task("grading", total=len(rows))
+        return harness.run_grader(
+            the_grader, rows, source=source, on_row=lambda _: progress.advance(task)
+        )
+
+
+def _print_table(evaluation, meta) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"{meta['dataset']} [{meta['split']}] vs {evaluation.column} ({meta['grader']})"
+    )
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_column("95% CI", justify="right")
+    for key, value in evaluation.values.items():
+        lo, hi = evaluation.ci[key]
+        table.add_row(key, f"{value:.3f}", f"{lo:.3f} – {hi:.3f}")
+    out = Console(highlight=False)
+    out.print(table)
+    out.print(
+        f"graded {evaluation.n} answers (skipped {evaluation.skipped}); latency {meta['latency']}"
+    )
+    if "two_way" in evaluation.extra:
+        out.print(f"collapsed to 2-way: {evaluation.extra['two_way']}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,331 @@
+"""Guards against answers that must not earn credit, and against instructions to the grader.
+
+Pure functions over strings (and similarities the grader has already computed). Each guard
+returns a flag name from `Grade.flags` or None; `CAPPED_FLAGS` cap the score at `GUARD_CAP`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .text import STOP_WORDS, content_words, split_sentences, tokenize
+
+EMPTY, IDK, RESTATED, OFF_TOPIC, GIBBERISH = "empty", "idk", "restated", "off_topic", "gibberish"
+INJECTION, TRUNCATED = "injection", "truncated"
+CAPPED_FLAGS: frozenset[str] = frozenset({EMPTY, IDK, RESTATED, OFF_TOPIC, GIBBERISH})
+# An answer a guard caught scores at most this.
+GUARD_CAP = 1.0
+# Points taken off an answer that tried to instruct the grader (after the instructions are cut).
+INJECTION_PENALTY = 1.0
+
+GUARD_FEEDBACK: dict[str, str] = {
+    EMPTY: "No answer was given.",
+    IDK: "The answer says you don't know. Give it a try next time: partial answers earn credit.",
+    RESTATED: "The answer restates the question without answering it.",
+    OFF_TOPIC: "The answer is not about the question asked.",
+    GIBBERISH: "The answer does not read as words, so it could not be graded.",
+    INJECTION: (
+        "The answer contained instructions to the grader; they were removed and cost "
+        f"{INJECTION_PENALTY:g} point. Only the answer itself is graded."
+    ),
+    TRUNCATED: "The answer was very long; only its beginning was graded.",
+}
+
+# Zero-width and bidi control characters can hide text from a reader but not from a model.
+_INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+def sanitise(answer: str, max_chars: int) -> tuple[str, bool]:
+    """Normalise (NFKC, no invisible or control characters) and cut to `max_chars`.
+
+    Returns the text and whether it was cut.
+    """
+    text = answer if isinstance(answer, str) else str(answer)
+    cut = len(text) > max_chars
+    if cut:
+        text = text[:max_chars]
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE_RE.sub("", text)
+    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
+    return text, cut
+
+
+# --- injection --------------------------------------------------------------------------
+
+_SCORE = (
+    r"(?:\d+(?:\.\d+)?\s*(?:/|out\s+of)\s*\d+|full\s+(?:marks?|score|points|credit)"
+    r"|(?:a\s+|the\s+)?(?:perfect|maximum|max|top|highest|full|high|passing)\s+"
+    r"(?:score|grade|marks?|points|rating)|(?:an?\s+)?a\+)"
+)
+_GRADER = r"(?:grader|grading|evaluator|examiner|marker|assessor|interviewer|assistant|ai|llm|you)"
+_INJECTION_PATTERNS = [
+    re.compile(p, re.I)
+    for p in (
+        r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.!?\n]{0,40}\b(?:instructions?|"
+        r"rubric|rules?|prompts?|guidelines?|criteria|reference|key\s*points|grading|above|"
+        r"previous|prior|system)\b",
+        r"\b(?:give|award|assign|grant|rate|grade|mark|score)\b[^.!?\n]{0,40}" + _SCORE,
+        r"\b(?:deserves?|merits?|worth|earns?|should\s+(?:get|receive|be\s+given))\b"
+        r"[^.!?\n]{0,30}" + _SCORE,
+        r"\b(?:this|my|the)\s+(?:answer|response|submission)\s+(?:is\s+)?(?:correct|perfect|"
+        r"excellent|complete)\b[^.!?\n]{0,30}\b(?:so|therefore|thus)\b[^.!?\n]{0,30}"
+        r"\b(?:give|score|grade|rate|mark|award)",
+        r"\b" + _GRADER + r"\b[^.!?\n]{0,20}\b(?:must|should|will|shall|has\s+to|needs?\s+to)\s+"
+        r"(?:give|award|assign|score|rate|grade|mark|pass|accept|output|return|respond)\b"
+        r"[^.!?\n]{0,40}(?:" + _SCORE + r"|\bcorrect\b|\bcovered\b|\bpass\b|\b[45]\b)",
+        r"\byou\s+are\s+(?:now\s+)?(?:a|an|the|my)\s+(?:\w+\s+){0,2}"
+        r"(?:grader|assistant|ai|model|evaluator|examiner|interviewer|system)\b",
+        r"\b(?:new|updated|real|actual|hidden|secret)\s+(?:instructions?|rubric|rules?|task|"
+        r"system\s+prompt)\b",
+        r"\b(?:system|developer)\s+(?:prompt|message|instruction)s?\b\s*[:\-]",
+        r"^\s*(?:system|assistant|user|developer)\s*:",
+        r"<\|?\s*(?:im_start|im_end|system|endoftext|eot_id|start_header_id)\s*\|?>",
+        r"\[/?INST\]|<</?SYS>>",
+        r"\b(?:score|grade|rating|mark)\s*[:=]\s*\d",
+        r"\b(?:respond|reply|output|return|print)\s+(?:only|just)\b[^.!?\n]{0,30}"
+        r"\b(?:score|grade|number|json|5|10)\b",
+        r"\bpretend\s+(?:to\s+be|you\s+are|that)\b",
+        r"\b(?:as|dear)\s+(?:the\s+|an?\s+)?(?:ai\s+|llm\s+)?(?:grader|evaluator|examiner|marker|"
+        r"assessor)\b",
+        r"\bnote\s+(?:to|for)\s+(?:the\s+)?(?:ai|llm|model|grader|evaluator|examiner|marker|"
+        r"assessor|assistant)\b",
+        r"\b(?:mark|label|list|treat)\s+(?:every|each|all)(?:\s+of\s+the)?\s+key\s*points?\b"
+        r"[^.!?\n]{0,20}\bcovered\b",
+        r"\b(?:output|return|respond\s+with|print)\s+(?:a\s+|the\s+)?(?:score|grade|rating)\s+"
+        r"of\s+\d",
+        r"[{\[,]\s*\"(?:verdicts?|key_point|feedback|flags|covered)\"\s*:",
+        r"[{,]\s*\"(?:score|grade|rating)\"\s*:\s*\"?(?:5|10|100)(?:\.0+)?\b",
+        r"</?\s*(?:answer|question|rubric|reference|system|instructions?|candidate)\s*>",
+        r"\b(?:rate|score|grade|mark)\s+(?:this|it|me|my|the)(?:\s+(?:answer|response))?\s+"
+        r"(?:as\s+)?(?:an?\s+)?(?:\d+(?:\.\d+)?\b|excellent|perfect|correct|complete|outstanding|"
+        r"full)",
+        r"\bdo\s+not\s+(?:mention|reveal|list|flag|report)\b[^.!?\n]{0,30}\b(?:instructions?|"
+        r"missed|points?|this\s+note)\b",
+        r"\bact\s+as\s+(?:a|an|the)\s+(?:\w+\s+){0,2}(?:grader|evaluator|examiner|assistant)\b",
+    )
+]
+_QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    """True when text[start:end] sits inside a quotation: a mention, not an instruction
+    (an answer about prompt injection may quote "ignore previous instructions")."""
+    before = text[:start]
+    for opening, closing in _QUOTES.items():
+        i = before.rfind(opening)
+        if i == -1:
+            continue
+        if opening == closing and before.count(opening) % 2 == 0:
+            continue
+        if closing in text[end:]:
+            return True
+    return False
+
+
+def is_instruction(sentence: str) -> bool:
+    """Does this sentence address the grader rather than answer the question?"""
+    for pattern in _INJECTION_PATTERNS:
+        for m in pattern.finditer(sentence):
+            if not _quoted(sentence, m.start(), m.end()):
+                return True
+    return False
+
+
+def strip_injection(answer: str) -> tuple[str, list[str]]:
+    """Remove every line or sentence that instructs the grader.
+
+    Works line by line first (keeping markdown intact), then sentence by sentence within a
+    line. Returns the cleaned answer and the removed pieces.
+    """
+    removed: list[str] = []
+    kept_lines: list[str] = []
+    for line in answer.split("\n"):
+        if not is_instruction(line):
+            kept_lines.append(line)
+            continue
+        sentences = split_sentences(line) or [line]
+        keep = [s for s in sentences if not is_instruction(s)]
+        removed.extend(s for s in sentences if is_instruction(s))
+        if not any(is_instruction(s) for s in sentences):
+            # Only the whole line matched (a pattern spanning two sentences): drop it all.
+            removed.append(line.strip())
+            keep = []
+        if keep:
+            kept_lines.append(" ".join(keep))
+    return "\n".join(kept_lines).strip(), removed
+
+
+# --- empty, don't know, gibberish --------------------------------------------------------
+
+_IDK_RE = re.compile(
+    r"\b(?:i\s+(?:really\s+|honestly\s+|just\s+)?(?:do\s*not|don'?t|dont|cannot|can'?t|have\s+no)"
+    r"\s+(?:know|idea|remember|recall|clue|say)|i\s*(?:'m|am)\s+(?:not\s+sure|unsure|clueless)"
+    r"|no\s+(?:idea|clue)|not\s+sure|idk|dunno|never\s+heard\s+of\s+(?:it|this|that)"
+    r"|(?:i\s+)?(?:have\s+)?no\s+experience\s+with\s+(?:it|this|that)"
+    r"|i\s+(?:forgot|forget|have\s+forgotten|'ve\s+forgotten)|beats\s+me|i\s+give\s+up|no\s+comment)\b",
+    re.I,
+)
+_SKIP_RE = re.compile(r"^\W*(?:pass|skip|next|n/?a|\?+|-+|\.+)\W*$", re.I)
+
+
+def is_empty(answer: str) -> bool:
+    return not any(c.isalnum() for c in answer)
+
+
+def is_idk(answer: str) -> bool:
+    """ "I don't know" and its cousins, when little else is said."""
+    if _SKIP_RE.match(answer.strip()):
+        return True
+    if not _IDK_RE.search(answer):
+        return False
+    rest = _IDK_RE.sub(" ", answer)
+    meaningful = [w for w in content_words(rest) if w not in _IDK_FILLER]
+    return len(meaningful) <= 2
+
+
+_IDK_FILLER = frozenset(
+    {"sorry", "honest", "honestly", "answer", "question", "unfortunately", "sure", "think"}
+)
+_FILLER_TEXT = """
+    blah bla asdf asd qwerty qwer lorem ipsum dolor foo bar baz xyz abc hmm hm um uh umm
+    lol test testing aaa zzz xxx ok okay"""
+_FILLER = frozenset(_FILLER_TEXT.split())
+_VOWELS = set("aeiouy")
+_CONSONANT_RUN_RE = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
+_REPEAT_RE = re.compile(r"(.)\1\1")
+
+
+def _wordlike(word: str) -> bool:
+    """Could this be a word (or an acronym such as SVM, or a known word)?"""
+    if word.isupper() and len(word) <= 6:
+        return True
+    w = word.lower()
+    if w in STOP_WORDS:
+        return True
+    if len(w) > 25 or _REPEAT_RE.search(w) or _CONSONANT_RUN_RE.search(w):
+        return False
+    return len(w) <= 3 or bool(_VOWELS & set(w))
+
+
+def _without_code(answer: str) -> str:
+    """Drop fenced code blocks and inline code: code is not prose but not gibberish either."""
+    answer = re.sub(r"```.*?(```|$)", " ", answer, flags=re.S)
+    return re.sub(r"`[^`]*`", " ", answer)
+
+
+def is_gibberish(answer: str) -> bool:
+    """Keyboard mashing, filler ("blah blah"), or one word repeated."""
+    prose = _without_code(answer)
+    words = re.findall(r"[A-Za-z]+", prose)
+    if not words:
+        # Only code, digits or symbols. Code and numbers may be answers; symbol soup is not.
+        return not re.search(r"\w", answer)
+    lower = [w.lower() for w in words]
+    if sum(w in _FILLER for w in lower) / len(lower) >= 0.6:
+        return True
+    content = [w for w in lower if w not in STOP_WORDS]
+    if content:
+        top = max(content.count(w) for w in set(content))
+        if (len(content) >= 4 and len(set(content)) == 1) or (
+            len(content) >= 8 and top / len(content) >= 0.6
+        ):
+            return True  # one word repeated ("blah blah blah blah")
+    wordlike = sum(_wordlike(w) for w in words) / len(words)
+    if len(words) <= 2:
+        return wordlike == 0 and max(len(w) for w in words) >= 5
+    if wordlike < 0.6:
+        return True
+    # Mashing that happens to have vowels ("asdf jkl sdfkj qweoiru") rarely uses stop words;
+    # real prose of 6+ words almost always does, and keyword lists are short or comma-separated.
+    stops = sum(w in STOP_WORDS for w in lower)
+    has_punctuation = bool(re.search(r"[,.;:()\-]", prose))
+    plain = [w.lower() for w in words if not (w.isupper() and len(w) <= 6)]
+    return (
+        len(lower) >= 3
+        and stops == 0
+        and not has_punctuation
+        and bool(plain)
+        and _unusual_share(plain) > 0.5
+    )
+
+
+# Letter pairs that are rare inside English words; mashing is full of them.
+_RARE_BIGRAM_TEXT = """
+    bq bx cb cf cg cj cp cv cw cx dx fj fq fv fx fz gq gv gx hx hz jb jc jd jf jg jh jk jl jm
+    jn jp jq jr js jt jv jw jx jy jz kq kx kz lq lx mx mz pq pv px qb qc qd qe qf qg qh qj qk ql
+    qm qn qo qp qq qr qs qt qv qw qx qy qz sx sz tq tx vb vc vd vf vg vh vj vk vm vn vp vq vt vw
+    vx vz wq wv wx wz xb xd xg xj xk xm xn xq xr xs xv xw xz yq yv yz zb zc zd zf zg zj zk zm zn
+    zp zq zr zs zt zv zw zx sd df fg hj"""
+_RARE_BIGRAMS = frozenset(_RARE_BIGRAM_TEXT.split())
+
+
+def _unusual_share(words: list[str]) -> float:
+    """Share of words holding a letter pair that English words rarely have."""
+    bad = 0
+    for w in words:
+        pairs = {w[i : i + 2] for i in range(len(w) - 1)}
+        if pairs & _RARE_BIGRAMS:
+            bad += 1
+    return bad / len(words)
+
+
+# --- restated, off topic (need similarities from the grader) -------------------------------
+
+
+@dataclass(frozen=True)
+class RelevanceThresholds:
+    """Cut-offs for the relevance guards (checked on SemEval train: see eval/README.md)."""
+
+    # Off topic: the answer is this far from both question and reference, and shares no
+    # content word with them.
+    off_topic_cosine: float = 0.15
+    # Restated: nothing new beyond the question's words, and close to the question.
+    restated_cosine: float = 0.75
+    restated_novelty: float = 0.0
+
+
+def is_restated(
+    answer: str,
+    question: str,
+    *,
+    cos_question: float,
+    cos_reference: float,
+    thresholds: RelevanceThresholds = RelevanceThresholds(),
+) -> bool:
+    """The answer only repeats the question's words (and is closer to it than to the
+    reference)."""
+    a = content_words(answer)
+    if not a:
+        return False
+    q = set(content_words(question))
+    new = [w for w in a if w not in q]
+    novelty = len(new) / len(a)
+    return (
+        novelty <= thresholds.restated_novelty
+        and cos_question >= thresholds.restated_cosine
+        and cos_question >= cos_reference
+    )
+
+
+def is_off_topic(
+    answer: str,
+    question: str,
+    references: list[str],
+    *,
+    cos_question: float,
+    cos_reference: float,
+    thresholds: RelevanceThresholds = RelevanceThresholds(),
+) -> bool:
+    """Far from both the question and every reference, with no shared content word."""
+    if max(cos_question, cos_reference) >= thresholds.off_topic_cosine:
+        return False
+    topic = set(content_words(question))
+    for ref in references:
+        topic.update(content_words(ref))
+    return not (set(content_words(answer)) & topic)
+
+
+def word_count(text: str) -> int:
+    return len(tokenize(text))

@@ -1,0 +1,539 @@
+"""The offline grader: local embeddings plus a calibration fitted on human grades. No LLM.
+
+How a technical answer is scored (details and measured agreement in eval/README.md):
+
+1. The answer is cut to MAX_ANSWER_CHARS, cleaned, and sentences that instruct the grader are
+   removed (flag "injection", minus INJECTION_PENALTY).
+2. Empty, "I don't know" and gibberish answers stop here with a score of 0.
+3. All answer sentences are embedded in one batch (MiniLM: sentence and token vectors).
+   References, key points and the question are embedded once per question and cached.
+4. `features.answer_features` compares the answer with every acceptable reference (the key
+   points joined, plus any alternatives) and the calibration turns the best match into
+   P(correct).
+5. Each key point gets a verdict from its best-matching answer sentence (cosine thresholds
+   fitted on SemEval train); an answer-level contradiction marks the matched point
+   "contradicted".
+6. score = 5 x P(correct) for a single key point, 5 x (P(correct) + coverage) / 2 for several,
+   where coverage is the mean verdict credit (covered 1, partly 0.5, missed/contradicted 0).
+7. Restated and off-topic answers are capped at 1.
+
+Behavioural questions are graded against their rubric with cue-based heuristics (structure,
+specifics, outcome): not calibrated, and the feedback says so.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from interviewer.embeddings import DEFAULT_MODEL
+from interviewer.models import (
+    BEHAVIOURAL_RUBRIC,
+    VERDICT_CREDIT,
+    Grade,
+    GraderKind,
+    KeyPointVerdict,
+    Question,
+    QuestionKind,
+    Verdict,
+)
+
+from . import guards
+from .base import MAX_ANSWER_CHARS
+from .calibration import Calibration, load_calibration
+from .encoder import EncodedText, TextEncoder
+from .features import FEATURE_NAMES, LexicalView, PreparedQuestion, Side, answer_features, prepare
+from .text import antonym_clashes, negation_count, split_sentences, stem, tokenize
+
+# Below this P(correct) an answer is not "correct"; also the 2-way cut (score 2.5).
+CORRECT_CUT = 0.5
+_EVIDENCE_CHARS = 240
+
+
+class UngradableQuestion(ValueError):
+    """The question has no reference answer or rubric, so no honest score exists offline."""
+
+
+def ungradable_message(question: Question) -> str:
+    return (
+        f"Question {question.id} ({question.source}, line {question.line}) has no reference "
+        "answer, so the offline grader will not invent a score. Fix: add an '**Answer**:' "
+        "section with 1-6 '**Key points**:' under the question in "
+        f"{question.source} and re-run `interviewer ingest`, or switch to the LLM grader "
+        "(set INTERVIEWER_LLM_PROVIDER)."
+    )
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Everything about one question (and criteria) that does not depend on the answer."""
+
+    features: PreparedQuestion
+    criteria: list[str]
+    # One vector per criterion (each criterion encoded as one text).
+    criteria_vectors: np.ndarray
+    criteria_lexical: list[LexicalView]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What the calibrated model says about one answer (before guards)."""
+
+    features: np.ndarray
+    p_correct: float
+    p_contradiction: float
+    reference_index: int
+
+
+class OfflineGrader:
+    """Grades against key points with local embeddings and a calibrated model.
+
+    Thread-safe; the model loads on first use (or `warm_up()`).
+    """
+
+    name = GraderKind.offline.value
+
+    def __init__(
+        self,
+        *,
+        calibration: Calibration | None = None,
+        encoder: TextEncoder | None = None,
+        embedding_model: str = DEFAULT_MODEL,
+        cache_size: int = 512,
+    ) -> None:
+        self._calibration = calibration
+        self.encoder = encoder or TextEncoder(embedding_model)
+        self._cache: OrderedDict[tuple, _Prepared] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    @property
+    def calibration(self) -> Calibration:
+        """The fitted calibration, read from calibration.json on first use."""
+        if self._calibration is None:
+            self._calibration = load_calibration()
+        return self._calibration
+
+    def warm_up(self) -> None:
+        """Load the calibration and the model, and run one tiny batch."""
+        _ = self.calibration
+        self.encoder.warm_up()
+
+    # -- public API ------------------------------------------------------------------------
+
+    def grade(self, question: Question, answer: str, *, criteria: list[str] | None = None) -> Grade:
+        if not question.gradable:
+            raise UngradableQuestion(ungradable_message(question))
+        text, flags = self._clean(answer)
+        points = self._criteria(question, criteria)
+        early = self._early_guard(question, text, points, flags)
+        if early is not None:
+            return early
+        if question.kind is QuestionKind.behavioural:
+            return self._grade_behavioural(question, text, points, flags)
+        narrowed = criteria is not None and points != list(question.criteria)
+        prepared = self._prepare(question, points, narrowed=narrowed)
+        encoded = self.encoder.encode(text)
+        if encoded.empty:  # e.g. only punctuation survived cleaning
+            return self._guarded(question, points, [*flags, guards.EMPTY], 0.0)
+        return self._grade_technical(question, prepared, text, encoded, flags)
+
+    def feature_rows(self, items: Sequence[tuple[Question, str]]) -> np.ndarray:
+        """Feature vectors (FEATURE_NAMES order) of many answers, cleaned as `grade` cleans
+        them, with answers sharing encoder batches. Needs no calibration: the fit uses it."""
+        texts = [self._clean(a)[0] for _, a in items]
+        encoded = self.encoder.encode_many(texts)
+        rows = []
+        for (question, _), text, enc in zip(items, texts, encoded, strict=True):
+            prepared = self._prepare(question, self._criteria(question, None), narrowed=False)
+            rows.append(self._features(prepared, text, enc)[0])
+        return np.stack(rows) if rows else np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
+
+    def score_many(self, items: Sequence[tuple[Question, str]]) -> list[Scored]:
+        """The calibrated model's view of many answers, without guards (for evaluation)."""
+        cal = self.calibration
+        return [
+            Scored(f, cal.p_correct(f), cal.p_contradiction(f), 0) for f in self.feature_rows(items)
+        ]
+
+    # -- steps -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _clean(answer: str) -> tuple[str, list[str]]:
+        flags: list[str] = []
+        text, cut = guards.sanitise(answer, MAX_ANSWER_CHARS)
+        if cut:
+            flags.append(guards.TRUNCATED)
+        text, removed = guards.strip_injection(text)
+        if removed:
+            flags.append(guards.INJECTION)
+        return text, flags
+
+    @staticmethod
+    def _criteria(question: Question, criteria: list[str] | None) -> list[str]:
+        points = [c.strip() for c in (criteria or question.criteria) if c and c.strip()]
+        if not points:
+            if question.kind is QuestionKind.behavioural:
+                return list(BEHAVIOURAL_RUBRIC)
+            raise UngradableQuestion(ungradable_message(question))
+        return points
+
+    def _early_guard(
+        self, question: Question, text: str, points: list[str], flags: list[str]
+    ) -> Grade | None:
+        """Empty, "I don't know" and gibberish answers need no model."""
+        for flag, check in (
+            (guards.EMPTY, guards.is_empty),
+            (guards.IDK, guards.is_idk),
+            (guards.GIBBERISH, guards.is_gibberish),
+        ):
+            if check(text):
+                return self._guarded(question, points, [*flags, flag], 0.0)
+        return None
+
+    def _guarded(
+        self, question: Question, points: list[str], flags: list[str], score: float
+    ) -> Grade:
+        return Grade(
+            score=score,
+            verdicts=[KeyPointVerdict(key_point=p, verdict=Verdict.missed) for p in points],
+            gaps=list(points),
+            feedback=_feedback_for_flags(flags),
+            reference_id=_reference_id(question),
+            reference_origin=question.reference.origin,
+            grader=self.name,
+            confidence=0.95,
+            flags=_unique(flags),
+        )
+
+    def _prepare(self, question: Question, points: list[str], *, narrowed: bool) -> _Prepared:
+        """Encode the question, its references and criteria once, and cache them."""
+        ref = question.reference
+        if narrowed or not ref.key_points:
+            references = [" ".join(points)]
+        else:
+            references = [" ".join(ref.key_points), *ref.alternatives]
+        key = (question.id, question.text, tuple(references), tuple(points))
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        texts = [question.text, *references]
+        encoded = self.encoder.encode_many(texts)
+        # A criterion is matched as one unit, not split into sentences.
+        crit = self.encoder.encode_many(points, presplit=[[p] for p in points])
+        prepared = _Prepared(
+            features=prepare(
+                Side(encoded[0], LexicalView.of(question.text)),
+                [Side(e, LexicalView.of(t)) for e, t in zip(encoded[1:], references, strict=True)],
+            ),
+            criteria=points,
+            criteria_vectors=np.stack([c.vector for c in crit]),
+            criteria_lexical=[LexicalView.of(p) for p in points],
+        )
+        with self._lock:
+            self._cache[key] = prepared
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return prepared
+
+    @staticmethod
+    def _features(prepared: _Prepared, text: str, encoded: EncodedText) -> tuple[np.ndarray, int]:
+        if encoded.empty:
+            return np.zeros(len(FEATURE_NAMES), dtype=np.float32), 0
+        return answer_features(Side(encoded, LexicalView.of(text)), prepared.features)
+
+    def _score(self, prepared: _Prepared, text: str, encoded: EncodedText) -> Scored:
+        features, index = self._features(prepared, text, encoded)
+        return Scored(
+            features=features,
+            p_correct=self.calibration.p_correct(features),
+            p_contradiction=self.calibration.p_contradiction(features),
+            reference_index=index,
+        )
+
+    def _grade_technical(
+        self,
+        question: Question,
+        prepared: _Prepared,
+        text: str,
+        encoded: EncodedText,
+        flags: list[str],
+    ) -> Grade:
+        scored = self._score(prepared, text, encoded)
+        verdicts, best = self._verdicts(prepared, encoded, text, scored)
+        credit = [VERDICT_CREDIT[v.verdict] for v in verdicts]
+        coverage = float(np.mean(credit)) if credit else 0.0
+        p = scored.p_correct
+        raw = p if len(verdicts) == 1 else 0.5 * (p + coverage)
+        score = 5.0 * raw
+
+        # Relevance guards need the similarities just computed.
+        f = dict(zip(self.calibration.feature_names, scored.features.tolist(), strict=True))
+        references = [r.side for r in prepared.features.references]
+        refs = [" ".join(r.encoded.sentences) for r in references if r.encoded.sentences]
+        cos_ref = max(float(encoded.vector @ r.encoded.vector) for r in references)
+        cos_q = f.get("cos_question", 0.0)
+        new_flags = list(flags)
+        if guards.is_restated(text, question.text, cos_question=cos_q, cos_reference=cos_ref):
+            new_flags.append(guards.RESTATED)
+        elif guards.is_off_topic(
+            text,
+            question.text,
+            refs + prepared.criteria,
+            cos_question=cos_q,
+            cos_reference=max(cos_ref, float(best.max()) if len(best) else 0.0),
+        ):
+            new_flags.append(guards.OFF_TOPIC)
+        if guards.CAPPED_FLAGS & set(new_flags):
+            score = min(score, guards.GUARD_CAP)
+        if guards.INJECTION in new_flags:
+            score = max(0.0, score - guards.INJECTION_PENALTY)
+        score = float(np.clip(score, 0.0, 5.0))
+        if guards.CAPPED_FLAGS & set(new_flags):
+            # A capped answer earns no key point, whatever a sentence happened to resemble.
+            verdicts = [
+                KeyPointVerdict(key_point=v.key_point, verdict=Verdict.missed) for v in verdicts
+            ]
+
+        strengths = [v.key_point for v in verdicts if v.verdict is Verdict.covered]
+        gaps = [v.key_point for v in verdicts if v.verdict is not Verdict.covered]
+        return Grade(
+            score=score,
+            verdicts=verdicts,
+            strengths=strengths,
+            gaps=gaps,
+            feedback=_technical_feedback(verdicts, score, new_flags),
+            reference_id=_reference_id(question),
+            reference_origin=question.reference.origin,
+            grader=self.name,
+            confidence=_confidence(p, text, new_flags),
+            flags=_unique(new_flags),
+        )
+
+    def _verdicts(
+        self, prepared: _Prepared, encoded: EncodedText, text: str, scored: Scored
+    ) -> tuple[list[KeyPointVerdict], np.ndarray]:
+        """Per criterion: covered / partly / missed from its best sentence's cosine, and
+        contradicted when the answer as a whole reads as a contradiction of that point."""
+        th = self.calibration.verdicts
+        sims = encoded.sentence_vectors @ prepared.criteria_vectors.T  # (sentences, criteria)
+        whole = prepared.criteria_vectors @ encoded.vector  # short answers: the whole text
+        best = np.maximum(sims.max(axis=0), whole)
+        which = sims.argmax(axis=0)
+        contradiction = scored.p_correct < CORRECT_CUT and scored.p_contradiction >= CORRECT_CUT
+        contradicted: set[int] = set()
+        if contradiction:
+            cued = [
+                k
+                for k in range(len(prepared.criteria))
+                if best[k] >= th.partly
+                and _polarity_clash(encoded.sentences[which[k]], prepared.criteria_lexical[k])
+            ]
+            contradicted = set(cued) or {int(best.argmax())}
+        verdicts = []
+        for k, point in enumerate(prepared.criteria):
+            sentence = encoded.sentences[which[k]]
+            if k in contradicted:
+                verdict = Verdict.contradicted
+            elif best[k] >= th.covered:
+                verdict = Verdict.covered
+            elif best[k] >= th.partly:
+                verdict = Verdict.partly
+            else:
+                verdict = Verdict.missed
+            evidence = _quote(sentence, text) if verdict is not Verdict.missed else None
+            verdicts.append(KeyPointVerdict(key_point=point, verdict=verdict, evidence=evidence))
+        return verdicts, best
+
+    # -- behavioural -----------------------------------------------------------------------
+
+    def _grade_behavioural(
+        self, question: Question, text: str, points: list[str], flags: list[str]
+    ) -> Grade:
+        sentences = split_sentences(text)
+        verdicts = []
+        for point in points:
+            level = _rubric_level(point, text, sentences)
+            verdict = (Verdict.missed, Verdict.partly, Verdict.covered)[level]
+            evidence = _rubric_evidence(point, sentences, text) if level else None
+            verdicts.append(KeyPointVerdict(key_point=point, verdict=verdict, evidence=evidence))
+        coverage = float(np.mean([VERDICT_CREDIT[v.verdict] for v in verdicts]))
+        score = 5.0 * coverage
+        words = len(tokenize(text))
+        if words < 25:  # a story needs room: a two-line answer cannot show all three parts
+            score = min(score, 2.0)
+        new_flags = list(flags)
+        if guards.INJECTION in new_flags:
+            score = max(0.0, score - guards.INJECTION_PENALTY)
+        strengths = [v.key_point for v in verdicts if v.verdict is Verdict.covered]
+        gaps = [v.key_point for v in verdicts if v.verdict is not Verdict.covered]
+        feedback = _technical_feedback(verdicts, score, new_flags, noun="rubric parts")
+        feedback += (
+            " Behavioural answers are scored on structure, specifics and outcome by simple cues "
+            "(no reference answer exists); treat the score as a rough guide."
+        )
+        return Grade(
+            score=float(np.clip(score, 0, 5)),
+            verdicts=verdicts,
+            strengths=strengths,
+            gaps=gaps,
+            feedback=feedback,
+            reference_id=None,
+            reference_origin=question.reference.origin,
+            grader=self.name,
+            confidence=0.4,
+            flags=_unique(new_flags),
+        )
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _unique(flags: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(flags))
+
+
+def _reference_id(question: Question) -> str:
+    return question.reference.retrieved_from or question.id
+
+
+def _quote(sentence: str, answer: str) -> str:
+    """The evidence, verbatim from the answer: sentence splitting drops markdown (bold,
+    backticks), so the sentence's words are looked up in the raw answer. Long quotes are cut
+    at a word boundary (a prefix is still a verbatim quote)."""
+    quote = sentence.strip()
+    if quote not in answer:
+        tokens = re.findall(r"\w+", quote)
+        if tokens:
+            found = re.search(r"[\W_]*".join(map(re.escape, tokens)), answer)
+            if found:
+                quote = found.group(0)
+    if len(quote) > _EVIDENCE_CHARS:
+        quote = quote[:_EVIDENCE_CHARS].rsplit(" ", 1)[0]
+    return quote
+
+
+def _polarity_clash(sentence: str, point: LexicalView) -> bool:
+    words = tokenize(sentence)
+    negated = negation_count(words) > 0
+    return (
+        negated != (point.negations > 0)
+        or antonym_clashes({stem(w) for w in words}, point.stems) > 0
+    )
+
+
+def _confidence(p: float, text: str, flags: list[str]) -> float:
+    """How sure the grade is: the calibrated probability of the side chosen, lowered for
+    long answers (the calibration data are short answers)."""
+    if guards.CAPPED_FLAGS & set(flags):
+        return 0.9
+    conf = max(p, 1.0 - p)
+    if len(tokenize(text)) > 120:
+        conf -= 0.1
+    return round(float(np.clip(conf, 0.05, 0.99)), 2)
+
+
+def _feedback_for_flags(flags: Sequence[str]) -> str:
+    return " ".join(guards.GUARD_FEEDBACK[f] for f in _unique(flags) if f in guards.GUARD_FEEDBACK)
+
+
+def _technical_feedback(
+    verdicts: list[KeyPointVerdict], score: float, flags: list[str], *, noun: str = "key points"
+) -> str:
+    parts = []
+    guard_text = _feedback_for_flags(flags)
+    if guards.CAPPED_FLAGS & set(flags):
+        return guard_text
+    covered = sum(v.verdict is Verdict.covered for v in verdicts)
+    partly = sum(v.verdict is Verdict.partly for v in verdicts)
+    parts.append(
+        f"Covered {covered} of {len(verdicts)} {noun}" + (f", {partly} partly." if partly else ".")
+    )
+    contradicted = [v.key_point for v in verdicts if v.verdict is Verdict.contradicted]
+    if contradicted:
+        parts.append(f"This contradicts: {contradicted[0]}")
+    missing = [v.key_point for v in verdicts if v.verdict is Verdict.missed]
+    if missing:
+        parts.append(
+            f"Missing: {missing[0]}"
+            + (f" (and {len(missing) - 1} more)." if len(missing) > 1 else "")
+        )
+    if score >= 4.0 and not missing:
+        parts.append("Solid answer.")
+    if guard_text:
+        parts.append(guard_text)
+    return " ".join(parts)
+
+
+# Cue words for the behavioural rubric (structure, specifics, outcome).
+_SITUATION_RE = re.compile(
+    r"\b(when i was|at my (previous|last|current)|in my (previous|last|current)|we had|"
+    r"our team|the team|the project|a project|the goal|the problem|the task|situation|"
+    r"i was (asked|responsible|working)|my role)\b",
+    re.I,
+)
+_ACTION_RE = re.compile(
+    r"\b(i|we) (built|implemented|designed|decided|led|analy[sz]ed|wrote|created|proposed|"
+    r"set up|trained|tested|ran|talked|met|investigated|found|fixed|changed|introduced|"
+    r"automated|rewrote|migrated|convinced|organi[sz]ed|prioriti[sz]ed|negotiated|"
+    r"started|used|added|removed|reduced|improved|moved|chose|asked|explained)\b",
+    re.I,
+)
+_RESULT_RE = re.compile(
+    r"\b(as a result|result(ed|s)? in|in the end|eventually|outcome|impact|which (led|meant)|"
+    r"improv(ed|ement)|reduc(ed|tion)|increas(ed|e)|cut|saved|shipped|launched|delivered|"
+    r"went from|dropped|grew)\b",
+    re.I,
+)
+_LEARNING_RE = re.compile(
+    r"\b(learn(ed|t)|lesson|next time|would (do|have done) .{0,20}differently|in hindsight|"
+    r"looking back|now i always|since then)\b",
+    re.I,
+)
+_NUMBER_RE = re.compile(r"\d+(\.\d+)?\s*(%|percent|x\b|ms\b|k\b|hours?|days?|weeks?|months?)?")
+
+
+def _rubric_level(point: str, text: str, sentences: list[str]) -> int:
+    """0 missed, 1 partly, 2 covered for one rubric part, by cue counts."""
+    key = point.lower()
+    numbers = len(_NUMBER_RE.findall(text))
+    actions = len(_ACTION_RE.findall(text))
+    if key.startswith("structure"):
+        parts = sum(bool(r.search(text)) for r in (_SITUATION_RE, _ACTION_RE, _RESULT_RE)) + (
+            len(sentences) >= 4
+        )
+        return 2 if parts >= 3 else 1 if parts >= 2 else 0
+    if key.startswith("specific"):
+        cues = min(actions, 3) + min(numbers, 2) + (len(tokenize(text)) >= 80)
+        return 2 if cues >= 4 else 1 if cues >= 2 else 0
+    if key.startswith("outcome"):
+        result = bool(_RESULT_RE.search(text))
+        measured = result and numbers > 0
+        learned = bool(_LEARNING_RE.search(text))
+        return 2 if (measured or (result and learned)) else 1 if (result or learned) else 0
+    # A custom rubric line: does some sentence talk about its words?
+    want = {stem(w) for w in tokenize(point) if len(w) > 3}
+    best = max((len(want & {stem(w) for w in tokenize(s)}) for s in sentences), default=0)
+    return 2 if best >= 3 else 1 if best >= 1 else 0
+
+
+def _rubric_evidence(point: str, sentences: list[str], text: str) -> str | None:
+    key = point.lower()
+    pattern = (
+        _RESULT_RE
+        if key.startswith("outcome")
+        else _ACTION_RE
+        if key.startswith(("specific", "structure"))
+        else None
+    )
+    for s in sentences:
+        if pattern is None or pattern.search(s):
+            return _quote(s, text)
+    return _quote(sentences[0], text) if sentences else None
