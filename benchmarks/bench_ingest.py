@@ -90,7 +90,7 @@ def generate_bank(folder: Path, size: int, per_file: int = 500, seed: int = 7) -
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def run(size: int, queries: int) -> dict[str, float]:

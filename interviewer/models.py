@@ -35,7 +35,7 @@ class ReferenceOrigin(StrEnum):
 
 # A behavioural or open-ended question is graded against this rubric instead of a reference.
 BEHAVIOURAL_RUBRIC: tuple[str, ...] = (
-    "Structure: the answer sets the situation and task, then what they did and the result, in order.",
+    "Structure: sets the situation and task, then what they did and the result, in order.",
     "Specifics: concrete details of their own actions, such as data, models, metrics or numbers.",
     "Outcome: a measurable result or impact, and what they learned or would do differently.",
 )

@@ -209,20 +209,13 @@ def _prepare_next(session: InterviewSession) -> None:
     The offline grader caches a question's encoded key points on first use; doing that in the
     background leaves only the answer to encode when it arrives.
     """
-    rec = session.state.current
-    if rec is None or session.state.config.grader != "offline":
-        return
-    grader = session.engine.grader
-    grader = grader.get() if hasattr(grader, "get") else grader
-    prepare = getattr(grader, "feature_rows", None)
-    question = session.engine.source.get(rec.question_id)
-    if prepare is None or question is None or not question.gradable:
+    if session.state.current is None or session.state.config.grader != "offline":
         return
 
     def run() -> None:
         # Only a head start: if it fails, grading the answer prepares the question anyway.
         with contextlib.suppress(Exception):
-            prepare([(question, "")])
+            session.prefetch()
 
     threading.Thread(target=run, name="prepare-question", daemon=True).start()
 

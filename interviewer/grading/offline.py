@@ -143,6 +143,15 @@ class OfflineGrader:
             return self._guarded(question, points, [*flags, guards.EMPTY], 0.0)
         return self._grade_technical(question, prepared, text, encoded, flags)
 
+    def prepare(self, question: Question, criteria: list[str] | None = None) -> None:
+        """Embed a question's reference and criteria ahead of time (while the candidate reads),
+        so grading the answer only has to encode the answer itself."""
+        if not question.gradable or question.kind is QuestionKind.behavioural:
+            return
+        points = self._criteria(question, criteria)
+        narrowed = criteria is not None and points != list(question.criteria)
+        self._prepare(question, points, narrowed=narrowed)
+
     def feature_rows(self, items: Sequence[tuple[Question, str]]) -> np.ndarray:
         """Feature vectors (FEATURE_NAMES order) of many answers, cleaned as `grade` cleans
         them, with answers sharing encoder batches. Needs no calibration: the fit uses it."""
