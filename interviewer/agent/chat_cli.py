@@ -313,9 +313,21 @@ def _warm_up_starter(
                 warm_up(settings)
                 session.prefetch()  # the grader prepares the first question meanwhile
 
-        threading.Thread(target=work, name="interviewer-warm-up", daemon=True).start()
+        thread = threading.Thread(target=work, name="interviewer-warm-up", daemon=True)
+        thread.start()
 
     return start
+
+
+# Warm-up threads still running at exit are joined first: a daemon thread killed inside a
+# torch call makes the C++ runtime print "terminate called without an active exception".
+def _join_background(timeout: float = 60.0) -> None:
+    """Wait for our background work (warm-up, prefetch) so torch is idle at interpreter exit."""
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and thread.name.startswith(
+            ("interviewer-", "prefetch", "prepare")
+        ):
+            thread.join(timeout)
 
 
 DataDir = Annotated[
@@ -438,6 +450,7 @@ def register(
         assert session.opening is not None
         starter = _warm_up_starter(session, settings, warm)
         code = cli.run(session, session.opening, start_warm_up=starter)
+        _join_background()
         raise typer.Exit(code)
 
     @app.command()
@@ -482,6 +495,7 @@ def register(
             raise typer.Exit(0)
         starter = _warm_up_starter(session, settings, warm)
         code = cli.run(session, session.opening, start_warm_up=starter)
+        _join_background()
         raise typer.Exit(code)
 
     @app.command()
