@@ -4,6 +4,10 @@
     grader = LLMGrader(model, ...)
     model.calls[0]        # the messages of the first call
     model.usage[0]        # {"input_tokens": ..., "output_tokens": ..., "total_tokens": ...}
+    model.modes[0]        # "invoke" or "stream": how the first call was made
+
+`.stream()` yields the reply word by word, or in pieces of `FakeReply.chunk_size` characters
+(so a chunk can end inside a JSON escape), waiting `FakeReply.chunk_delay` seconds before each.
 
 Token counts are approximate (about four characters a token) but deterministic, and they are
 reported the way real chat models report them: `AIMessage.usage_metadata`.
@@ -28,11 +32,17 @@ from tests.fake_openai_server import count_tokens
 
 @dataclass
 class FakeReply:
-    """A reply with extras: wait `delay` seconds first, or raise `error` instead of replying."""
+    """A reply with extras: wait `delay` seconds first, or raise `error` instead of replying.
+
+    When streamed: `chunk_size` characters a chunk (0: word by word), `chunk_delay` seconds
+    before each chunk.
+    """
 
     content: str = ""
     delay: float = 0.0
     error: BaseException | None = None
+    chunk_size: int = 0
+    chunk_delay: float = 0.0
 
 
 class ScriptExhausted(AssertionError):
@@ -57,6 +67,7 @@ class FakeChatModel(BaseChatModel):
     replies: list[Any] = Field(default_factory=list)
     calls: list[list[BaseMessage]] = Field(default_factory=list)
     usage: list[UsageMetadata] = Field(default_factory=list)
+    modes: list[str] = Field(default_factory=list)
     model_name: str = "fake-chat"
 
     @property
@@ -71,8 +82,9 @@ class FakeChatModel(BaseChatModel):
     def remaining(self) -> int:
         return len(self.replies)
 
-    def _next(self, messages: list[BaseMessage]) -> str:
+    def _next(self, messages: list[BaseMessage], mode: str = "invoke") -> FakeReply:
         self.calls.append(list(messages))
+        self.modes.append(mode)
         if not self.replies:
             raise ScriptExhausted(f"FakeChatModel: call {len(self.calls)} has no scripted reply")
         reply = self.replies.pop(0)
@@ -83,7 +95,7 @@ class FakeChatModel(BaseChatModel):
         if reply.error is not None:
             raise reply.error
         self.usage.append(usage_for(messages, reply.content))
-        return reply.content
+        return reply
 
     def _generate(
         self,
@@ -92,7 +104,7 @@ class FakeChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        text = self._next(messages)
+        text = self._next(messages).content
         message = AIMessage(content=text, usage_metadata=self.usage[-1])
         return ChatResult(generations=[ChatGeneration(message=message)])
 
@@ -103,10 +115,15 @@ class FakeChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        text = self._next(messages)
-        words = text.split(" ")
-        for i, word in enumerate(words):
-            piece = word if i == 0 else " " + word
+        reply = self._next(messages, "stream")
+        text, size = reply.content, reply.chunk_size
+        if size > 0:
+            pieces = [text[i : i + size] for i in range(0, len(text), size)]
+        else:
+            pieces = [w if i == 0 else " " + w for i, w in enumerate(text.split(" "))]
+        for piece in pieces:
+            if reply.chunk_delay:
+                time.sleep(reply.chunk_delay)
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
             if run_manager:
                 run_manager.on_llm_new_token(piece, chunk=chunk)

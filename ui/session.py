@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from queue import Empty, Queue
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -128,11 +129,32 @@ def take_pending() -> tuple[str, str | None] | None:
     return st.session_state.pop(PENDING, None)
 
 
-def submit(session: InterviewSession, text: str, command: str | None) -> TurnResult | None:
+def submit(
+    session: InterviewSession, text: str, command: str | None, *, stream_to: Any = None
+) -> TurnResult | None:
     """Send one input to the engine and extend the transcript; returns None if nothing changed.
 
-    An empty answer is not a turn: the notice says so and nothing is stored or graded.
+    An empty answer is not a turn: the notice says so and nothing is stored or graded. With
+    `stream_to` (an `st.empty()`), an answer's feedback is shown there as the grader writes it,
+    when the engine allows streaming it (see `streams_feedback`).
     """
+    held: list[BaseException] = []
+    try:
+        return _submit(session, text, command, stream_to, held)
+    finally:
+        if held:
+            # A rerun or stop asked for while the feedback streamed: raised now that the turn
+            # is saved and recorded, so the request is not lost and neither is the answer.
+            raise held[0]
+
+
+def _submit(
+    session: InterviewSession,
+    text: str,
+    command: str | None,
+    stream_to: Any,
+    held: list[BaseException],
+) -> TurnResult | None:
     from interviewer.agent.engine import GradingError
     from interviewer.store import ConcurrentSessionError, StoreError
 
@@ -146,7 +168,10 @@ def submit(session: InterviewSession, text: str, command: str | None) -> TurnRes
     st.session_state.pop(NOTICE, None)
     before = session.state
     try:
-        result = session.submit(text)
+        if stream_to is None or command is not None:
+            result = session.submit(text)
+        else:
+            result = _submit_streaming(session, text, stream_to, held)
     except GradingError as exc:
         # The engine words its fix for the terminal; say it in this page's terms.
         message = str(exc).replace(
@@ -170,6 +195,49 @@ def submit(session: InterviewSession, text: str, command: str | None) -> TurnRes
         return None
     _record(before, session, text, command or result.command, result)
     return result
+
+
+_DONE = object()
+
+
+def _submit_streaming(
+    session: InterviewSession, text: str, placeholder: Any, held: list[BaseException]
+) -> TurnResult:
+    """`session.submit(text)` in a worker thread, its streamed feedback drawn in `placeholder`.
+
+    Only this (the script) thread writes to the page: the grader's hook just queues the text.
+    A rerun or stop raised by a page write goes to `held` until the engine has finished (the
+    turn is saved by then), so the caller can record the turn before raising it.
+    """
+    updates: Queue[Any] = Queue()
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = session.submit(text, on_text=updates.put)
+        except BaseException as exc:  # re-raised in the script thread below
+            outcome["error"] = exc
+        finally:
+            updates.put(_DONE)
+
+    worker = threading.Thread(target=run, name="grade-answer", daemon=True)
+    worker.start()
+    try:
+        while (item := updates.get()) is not _DONE:
+            with contextlib.suppress(Empty):
+                while True:  # only the newest text matters; skip what the page fell behind on
+                    newer = updates.get_nowait()
+                    if newer is _DONE:
+                        updates.put(_DONE)
+                        break
+                    item = newer
+            placeholder.markdown(item)
+    except BaseException as exc:  # Streamlit's rerun/stop: finish the turn first
+        held.append(exc)
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
 
 
 def retry_save(session: InterviewSession) -> None:

@@ -13,6 +13,11 @@ if saving fails, `submit` raises a `StoreError`, the session keeps the unsaved t
 `retry_save()` writes it once the database is usable again (nothing is lost, nothing doubled).
 
 Empty answers are not turns: the result asks for an answer and nothing is stored.
+
+`submit(text, on_text=hook)` lets a streaming grader (the LLM one) hand its feedback to `hook`
+as it is written, when that feedback is shown right after the answer anyway (see
+`streams_feedback`). It is display only: the stored grade is the validated one, saved before
+`submit` returns, exactly as without the hook.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from pydantic import BaseModel
 
 from interviewer.agent import state as sm
 from interviewer.agent.commands import Command, parse_input
-from interviewer.agent.config import SessionConfig
+from interviewer.agent.config import Mode, SessionConfig
 from interviewer.agent.followup import resolve_proposed_point
 from interviewer.agent.lines import LineWriter, valid_line, wrap_up_facts
 from interviewer.agent.phrasing import Message, MessageKind, Phraser, TemplatePhraser
@@ -143,6 +148,20 @@ class _Pending:
 
 def _status(state: sm.SessionState) -> str:
     return "finished" if state.done else "active"
+
+
+def streams_feedback(state: sm.SessionState) -> bool:
+    """Whether the next answer's feedback may be shown while it is written.
+
+    Only when it is shown right after the answer anyway: practice mode, a first answer, and no
+    follow-up allowed. Otherwise it would give away what a follow-up asks about, or (in
+    interview mode) the verdict the candidate only sees in the report.
+    """
+    return (
+        state.config.mode is Mode.practice
+        and state.phase is sm.Phase.asking
+        and state.config.follow_ups <= 0
+    )
 
 
 class InterviewEngine:
@@ -284,8 +303,12 @@ class InterviewSession:
         """Show what is waiting for an answer, without changing anything."""
         return self._result(current_prompt_messages(self.state), saved=False)
 
-    def submit(self, text: str) -> TurnResult:
-        """Take one line from the candidate: an answer or a command."""
+    def submit(self, text: str, on_text: Callable[[str], None] | None = None) -> TurnResult:
+        """Take one line from the candidate: an answer or a command.
+
+        `on_text` receives the grader's feedback so far while an answer is graded, if the
+        grader streams and `streams_feedback` allows it; it may be called from another thread.
+        """
         if self._pending is not None:
             raise StoreError(
                 "The previous answer is not saved yet. Fix the database problem shown before, "
@@ -320,7 +343,7 @@ class InterviewSession:
                 saved=False,
             )
         if parsed.command is None:
-            return self._commit(self._answer(parsed.answer))
+            return self._commit(self._answer(parsed.answer, on_text))
         return self._commit(self._command(parsed.command))
 
     def retry_save(self) -> TurnResult:
@@ -378,7 +401,7 @@ class InterviewSession:
 
     # -- transitions ----------------------------------------------------------------------------
 
-    def _answer(self, text: str) -> _Pending:
+    def _answer(self, text: str, on_text: Callable[[str], None] | None = None) -> _Pending:
         state = self.state
         rec = state.current
         assert rec is not None
@@ -397,7 +420,7 @@ class InterviewSession:
             )
         answered_at = self.engine.clock()
         try:
-            grade = self.engine.grader.grade(question, graded_text, criteria=criteria)
+            grade = self._grade(question, graded_text, criteria, on_text)
         except Exception as exc:  # the grader's own errors say what went wrong
             raise GradingError(
                 f"Grading failed ({type(exc).__name__}: {exc}). Your answer was not recorded: "
@@ -438,6 +461,20 @@ class InterviewSession:
             answered_at=answered_at,
         )
         return self._finish_transition(new_state, events, turn, notes, graded)
+
+    def _grade(
+        self,
+        question: Question,
+        text: str,
+        criteria: list[str] | None,
+        on_text: Callable[[str], None] | None,
+    ) -> Grade:
+        grader = self.engine.grader
+        if on_text is not None and streams_feedback(self.state):
+            real = grader.get() if isinstance(grader, LazyGrader) else grader
+            if getattr(real, "streams_text", False):
+                return real.grade(question, text, criteria=criteria, on_text=on_text)  # type: ignore[call-arg]
+        return grader.grade(question, text, criteria=criteria)
 
     def _command(self, command: Command) -> _Pending:
         state = self.state

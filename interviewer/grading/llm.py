@@ -3,7 +3,9 @@ next words; the score is computed here, from the verdicts, never taken from the 
 
 Pure parts (building messages, parsing a reply, the re-ask, checking evidence, building the
 grade) are module functions; `LLMGrader` only adds the call, its deadline, retries and the
-fallback to the offline grader.
+fallback to the offline grader. With an `on_text` hook the call is streamed, and the feedback
+written so far is handed to the hook as it arrives (display only: the grade still comes from the
+whole reply, parsed and validated as without the hook).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from interviewer.grading.base import MAX_ANSWER_CHARS, Grader
+from interviewer.grading.streaming import StringFieldStream
 from interviewer.llm import (
     RETRYABLE,
     LLMErrorKind,
@@ -55,6 +58,11 @@ REASK_PROMPT = "grade_reask"
 NO_REFERENCE = "(none: a behavioural question is graded against the rubric criteria below)"
 # A server's Retry-After is honoured, but never waited on for longer than this (seconds).
 MAX_RETRY_AFTER = 20.0
+# The reply field streamed to `on_text`: the prompt has the model write it first.
+STREAMED_FIELD = ("feedback",)
+
+# Receives the streamed field's text so far (unescaped), each time it grows.
+TextHook = Callable[[str], None]
 
 
 # -- the reply schema --------------------------------------------------------------------------
@@ -483,7 +491,15 @@ class LLMGrader:
     so a slow stream or a hung local server cannot stall the interview. Retries (with
     exponential backoff) cover 429, 5xx and connection errors; a timeout is not retried, since
     the user is waiting.
+
+    `grade(..., on_text=hook)` streams the call (with `stream_model`, default `chat_model`) and
+    passes the feedback written so far to `hook` as it grows (from a worker thread, so the hook
+    must be thread-safe; a re-ask or retry starts the text again). Without a hook the call is a
+    plain `invoke` of `chat_model`.
     """
+
+    # Tells the engine that grade() takes `on_text` (other graders ignore streaming).
+    streams_text = True
 
     def __init__(
         self,
@@ -495,8 +511,12 @@ class LLMGrader:
         max_retries: int = 2,
         sleep: Callable[[float], None] = time.sleep,
         backoff: float = 1.0,
+        stream_model: BaseChatModel | None = None,
     ) -> None:
         self.chat_model = chat_model
+        # A separate model for streamed calls: ChatOpenAI built with streaming=False refuses
+        # to stream at all, and one built with streaming=True streams every invoke too.
+        self.stream_model = stream_model or chat_model
         self.name = model_name
         self.fallback = fallback
         self.timeout = timeout
@@ -506,7 +526,14 @@ class LLMGrader:
         # Token usage of the last grade() call, summed over its calls (re-ask included).
         self.last_usage: dict[str, int] = {}
 
-    def grade(self, question: Question, answer: str, *, criteria: list[str] | None = None) -> Grade:
+    def grade(
+        self,
+        question: Question,
+        answer: str,
+        *,
+        criteria: list[str] | None = None,
+        on_text: TextHook | None = None,
+    ) -> Grade:
         if not question.gradable:
             # No reference: the fallback's refusal (UngradableQuestion) is the honest answer.
             return self.fallback.grade(question, answer, criteria=criteria)
@@ -520,15 +547,20 @@ class LLMGrader:
             text = text[:MAX_ANSWER_CHARS]
             flags.append("truncated")
         try:
-            return self._grade_with_llm(question, text, points, flags)
+            return self._grade_with_llm(question, text, points, flags, on_text)
         except LLMFailure as failure:
             return self._fall_back(question, answer, criteria, failure.reason)
 
     def _grade_with_llm(
-        self, question: Question, answer: str, criteria: list[str], flags: list[str]
+        self,
+        question: Question,
+        answer: str,
+        criteria: list[str],
+        flags: list[str],
+        on_text: TextHook | None = None,
     ) -> Grade:
         messages = build_messages(question, answer, criteria)
-        reply_text = self._call(messages)
+        reply_text = self._call(messages, on_text)
         try:
             reply = parse_reply(reply_text, len(criteria))
             reasked = False
@@ -536,7 +568,7 @@ class LLMGrader:
             log.info("LLM grade reply invalid (%s); asking once more", first)
             retry = build_reask(messages, reply_text, str(first), len(criteria))
             try:
-                reply = parse_reply(self._call(retry), len(criteria))
+                reply = parse_reply(self._call(retry, on_text), len(criteria))
             except ReplyError as second:
                 raise LLMFailure(f"LLM reply was invalid twice ({second})") from None
             reasked = True
@@ -556,12 +588,12 @@ class LLMGrader:
 
     # -- the call ------------------------------------------------------------------------------
 
-    def _call(self, messages: list[BaseMessage]) -> str:
+    def _call(self, messages: list[BaseMessage], on_text: TextHook | None = None) -> str:
         """One model call with deadline and retries; returns the reply text or raises."""
         for attempt in range(self.max_retries + 1):
             started = time.monotonic()
             try:
-                message = self._invoke_with_deadline(messages)
+                message = self._invoke_with_deadline(messages, on_text)
             except _Deadline:
                 raise LLMFailure(f"LLM timed out after {self.timeout:g} s") from None
             except Exception as exc:
@@ -582,13 +614,19 @@ class LLMGrader:
             return _message_text(message)
         raise AssertionError("unreachable: the loop returns or raises")
 
-    def _invoke_with_deadline(self, messages: list[BaseMessage]) -> Any:
+    def _invoke_with_deadline(
+        self, messages: list[BaseMessage], on_text: TextHook | None = None
+    ) -> Any:
         outcome: dict[str, Any] = {}
         done = threading.Event()
+        abandoned = threading.Event()
 
         def run() -> None:
             try:
-                outcome["message"] = self.chat_model.invoke(messages)
+                if on_text is None:
+                    outcome["message"] = self.chat_model.invoke(messages)
+                else:
+                    outcome["message"] = self._stream(messages, on_text, abandoned)
             except BaseException as exc:  # handed to the caller's thread below
                 outcome["error"] = exc
             finally:
@@ -598,10 +636,45 @@ class LLMGrader:
         context = contextvars.copy_context()
         threading.Thread(target=context.run, args=(run,), daemon=True).start()
         if not done.wait(self.timeout):
+            abandoned.set()  # a stream still running must stop calling the hook
             raise _Deadline
         if "error" in outcome:
             raise outcome["error"]
         return outcome["message"]
+
+    def _stream(
+        self, messages: list[BaseMessage], on_text: TextHook, abandoned: threading.Event
+    ) -> Any:
+        """Stream one call, handing the feedback so far to `on_text`; returns the whole message.
+
+        The chunks are summed into one message, so the text and the token usage come out as
+        from `invoke`. A hook that raises is dropped (it only displays); the grading goes on.
+        """
+        from langchain_core.messages import AIMessageChunk
+
+        field = StringFieldStream(*STREAMED_FIELD)
+        hook: TextHook | None = on_text
+        message: Any = None
+        chunks = self.stream_model.stream(messages)
+        try:
+            for chunk in chunks:
+                if abandoned.is_set():
+                    break  # past the deadline: the caller has already moved on
+                message = chunk if message is None else message + chunk
+                partial = field.feed(_message_text(chunk))
+                if partial and hook is not None:
+                    try:
+                        hook(partial)
+                    except Exception as exc:
+                        log.warning(
+                            "streamed-text hook failed (%s); not streaming", type(exc).__name__
+                        )
+                        hook = None
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()  # ends the HTTP stream if we stopped early
+        return message if message is not None else AIMessageChunk(content="")
 
     def _count_usage(self, message: Any) -> None:
         usage = getattr(message, "usage_metadata", None) or {}
@@ -624,8 +697,10 @@ def make_llm_grader(
     """The LLM grader the settings describe (raises `LLMConfigError` if they describe none)."""
     # Temperature 0 for repeatable grades, except o-series models, which accept only the default.
     reasoning_model = re.match(r"o\d", settings.llm_model.strip().lower()) is not None
+    temperature = None if reasoning_model else 0.0
     return LLMGrader(
-        make_chat_model(settings, temperature=None if reasoning_model else 0.0),
+        make_chat_model(settings, temperature=temperature),
+        stream_model=make_chat_model(settings, temperature=temperature, streaming=True),
         model_name=settings.llm_model,
         fallback=fallback,
         timeout=settings.llm_timeout,

@@ -293,6 +293,28 @@ def _on_answer() -> None:
     live.queue(st.session_state.get("answer_box") or "", None)
 
 
+def grade_streaming(session, text: str, *, practice: bool) -> None:
+    """Grade an answer with the LLM, showing its feedback in the reply bubble as it is written.
+
+    The engine streams only feedback that is shown right after the answer anyway (practice
+    mode, no follow-up to come); otherwise the bubble just shows the spinner. The bubbles drawn
+    here are temporary: the recorded turn replaces them once the answer is saved.
+    """
+    from ui import components
+    from ui import session as live
+    from ui.state import Turn
+
+    live_slot = st.empty()
+    with live_slot.container():
+        components.render_turn(Turn(role="user", text=text), session.state, practice=practice)
+        with (
+            st.chat_message("assistant", avatar=components.ASSISTANT_AVATAR),
+            st.spinner("Grading your answer…"),
+        ):
+            live.submit(session, text, None, stream_to=st.empty())
+    live_slot.empty()
+
+
 def page() -> None:
     _defaults()
     categories_slot, start_slot = sidebar()
@@ -329,9 +351,12 @@ def page() -> None:
         pending = live.take_pending()
         if pending is not None:
             text, command = pending
-            with st.spinner("Grading your answer…" if command is None else "One moment…"):
-                before = len(live.transcript())
-                live.submit(session, text, command)
+            before = len(live.transcript())
+            if command is None and text.strip() and session.state.config.grader == "llm":
+                grade_streaming(session, text, practice=practice)
+            else:
+                with st.spinner("Grading your answer…" if command is None else "One moment…"):
+                    live.submit(session, text, command)
             for turn in live.transcript()[before:]:
                 components.render_turn(turn, session.state, practice=practice)
     with top:
