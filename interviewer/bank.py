@@ -168,12 +168,12 @@ class ChromaBank:
     def search(
         self, text: str, *, k: int = 5, categories: Sequence[str] | None = None
     ) -> list[SearchHit]:
-        if self.count() == 0:
-            return []
+        # No count() first: it scans the collection (ms at 100k questions), and Chroma
+        # already returns fewer than k results, or none, when the bank is small or empty.
         vector = self.embed([text])
         result = self.questions.query(
             query_embeddings=vector,
-            n_results=min(k, self.count()),
+            n_results=k,
             where=_where(category=list(categories) if categories else None),
             include=["metadatas", "distances"],
         )
