@@ -88,11 +88,10 @@ class TreeEnsemble:
             "kind": "trees",
             "init": self.init,
             "learning_rate": self.learning_rate,
+            # Leaf values are rounded to keep the file small; thresholds are not: features
+            # often sit within 1e-6 of a split, and rounding would send them the other way.
             "trees": [
-                {
-                    k: np.round(v, 6).tolist() if v.dtype.kind == "f" else v.tolist()
-                    for k, v in t.items()
-                }
+                {k: np.round(v, 6).tolist() if k == "value" else v.tolist() for k, v in t.items()}
                 for t in self.trees
             ],
         }
