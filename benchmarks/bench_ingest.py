@@ -88,6 +88,19 @@ def generate_bank(folder: Path, size: int, per_file: int = 500, seed: int = 7) -
     return texts
 
 
+def time_searches(bank, queries: int) -> list[float]:
+    """Milliseconds per `bank.search(text, k=5)` over a fixed, seeded set of query texts."""
+    rng = random.Random(1)
+    timings = []
+    for _ in range(queries):
+        query = f"{rng.choice(TOPICS)} {rng.choice(['pitfalls', 'tuning', 'monitoring'])}"
+        start = time.perf_counter()
+        hits = bank.search(query, k=5)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert len(hits) == 5
+    return timings
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -120,14 +133,7 @@ def run(size: int, queries: int) -> dict[str, float]:
         reingest_s = time.perf_counter() - start
         assert all(f.status == "unchanged" for f in again.files)
 
-        rng = random.Random(1)
-        timings = []
-        for _ in range(queries):
-            query = f"{rng.choice(TOPICS)} {rng.choice(['pitfalls', 'tuning', 'monitoring'])}"
-            start = time.perf_counter()
-            hits = bank.search(query, k=5)
-            timings.append((time.perf_counter() - start) * 1000)
-            assert len(hits) == 5
+        timings = time_searches(bank, queries)
     return {
         "questions": size,
         "encode_s": encode_s,
@@ -183,14 +189,7 @@ def search_at_scale(size: int, queries: int, real: int = 10_000) -> dict[str, fl
             ]
             bank.upsert_questions(questions, vectors, metas)
         assert bank.count() == size
-        timings = []
-        qrng = random.Random(1)
-        for _ in range(queries):
-            query = f"{qrng.choice(TOPICS)} {qrng.choice(['pitfalls', 'tuning', 'monitoring'])}"
-            start_t = time.perf_counter()
-            hits = bank.search(query, k=5)
-            timings.append((time.perf_counter() - start_t) * 1000)
-            assert len(hits) == 5
+        timings = time_searches(bank, queries)
     return {
         "questions": size,
         "search_p50_ms": statistics.median(timings),
