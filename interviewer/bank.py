@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from interviewer.embeddings import encode, make_chroma_embedding_function
+from interviewer.embeddings import embed_query, encode, make_chroma_embedding_function
 from interviewer.models import Difficulty, Question, QuestionKind, ReferenceOrigin
 from interviewer.settings import ChromaMode, Settings
 from interviewer.source import SearchHit
@@ -170,7 +170,7 @@ class ChromaBank:
     ) -> list[SearchHit]:
         # No count() first: it scans the collection (ms at 100k questions), and Chroma
         # already returns fewer than k results, or none, when the bank is small or empty.
-        vector = self.embed([text])
+        vector = embed_query(text, model=self.settings.embedding_model)
         result = self.questions.query(
             query_embeddings=vector,
             n_results=k,

@@ -215,6 +215,22 @@ def test_lean_encoder_matches_sentence_transformers(grader):
     assert min(cos) > 0.999
 
 
+def test_query_embedding_matches_sentence_transformers(grader):
+    """Search embeds queries with the lean encoder; Chroma holds sentence-transformers vectors,
+    so the two must agree, for a short query, several sentences and text past 256 tokens."""
+    from interviewer.embeddings import embed_query, encode
+
+    texts = [
+        "what is dropout",
+        "Explain bagging. How does it differ from boosting? Give an example.",
+        " ".join(["gradient descent updates the weights against the gradient"] * 40),
+    ]
+    ours = np.concatenate([embed_query(t) for t in texts])
+    reference = encode(texts)
+    assert ours.shape == (3, 384)
+    assert min(float(a @ b) for a, b in zip(ours, reference, strict=True)) > 0.999
+
+
 def test_grading_is_deterministic(grader):
     assert grader.grade(OVERFITTING, GOOD) == grader.grade(OVERFITTING, GOOD)
 

@@ -21,6 +21,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -200,6 +201,21 @@ class TextEncoder:
 
     # -- encoding ----------------------------------------------------------------------------
 
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One L2-normalised vector per text, each text encoded whole (not split into
+        sentences) and cut at 256 tokens, as sentence-transformers encodes it."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        state = self._load()
+        enc = state["tokenizer"](
+            list(texts), add_special_tokens=True, truncation=True, max_length=_MAX_TOKENS
+        )
+        if state["lean"]:
+            hidden, _ = self._lean_forward(state, enc["input_ids"])
+        else:
+            hidden = self._st_forward(state, enc)
+        return _normalise(np.stack([h.mean(axis=0) for h in hidden]))
+
     def encode(self, text: str) -> EncodedText:
         """Split `text` into sentences and encode them in one batch."""
         return self.encode_many([text])[0]
@@ -363,6 +379,12 @@ class TextEncoder:
         tokens = out["token_embeddings"].float().numpy()
         mask = padded["attention_mask"].numpy().astype(bool)
         return [tokens[j][mask[j]] for j in range(len(tokens))]
+
+
+@lru_cache(maxsize=4)
+def shared_encoder(model: str = DEFAULT_MODEL) -> TextEncoder:
+    """One encoder per model and process, so search and grading share the loaded weights."""
+    return TextEncoder(model)
 
 
 def word_rarity(vocab_id: int | None, first_word_id: int) -> float:

@@ -46,7 +46,7 @@ from interviewer.models import (
 from . import guards
 from .base import MAX_ANSWER_CHARS
 from .calibration import Calibration, load_calibration
-from .encoder import EncodedText, TextEncoder
+from .encoder import EncodedText, TextEncoder, shared_encoder
 from .features import FEATURE_NAMES, LexicalView, PreparedQuestion, Side, answer_features, prepare
 from .text import antonym_clashes, negation_count, split_sentences, stem, tokenize
 
@@ -107,7 +107,7 @@ class OfflineGrader:
         cache_size: int = 512,
     ) -> None:
         self._calibration = calibration
-        self.encoder = encoder or TextEncoder(embedding_model)
+        self.encoder = encoder or shared_encoder(embedding_model)
         self._cache: OrderedDict[tuple, _Prepared] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
