@@ -235,7 +235,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         correct=correct,
         contradiction=BinaryModel(logistic=contradiction),
         verdicts=thresholds,
-        encoder={"model": grader.encoder.model_name, "precision": grader.encoder.precision},
+        encoder={
+            "model": grader.encoder.model_name,
+            "precision": grader.encoder.precision,
+            "runtime": grader.encoder.describe(),
+        },
         provenance={
             "fitted_by": "python -m eval.fit_calibration",
             "date": dt.date.today().isoformat(),

@@ -120,7 +120,9 @@ def warm_up(model: str = DEFAULT_MODEL) -> None:
     e.g. in a background thread at start-up."""
     from interviewer.grading.encoder import shared_encoder
 
-    shared_encoder(model).warm_up()
+    encoder = shared_encoder(model)
+    encoder.warm_up()
+    encoder.embed(["warm up the search"])
 
 
 def start_warm_up(model: str = DEFAULT_MODEL) -> threading.Thread:

@@ -205,14 +205,35 @@ def test_behavioural_answers_use_the_rubric(grader):
     assert "rough guide" in strong.feedback
 
 
-def test_lean_encoder_matches_sentence_transformers(grader):
+SENTENCES = [
+    "Overfitting memorises noise.",
+    "Bagging reduces variance by averaging trees.",
+    "A confusion matrix tabulates predicted against actual classes, so precision and recall "
+    "can be read off it for every class of a multi-class problem.",
+]
+
+
+def _sentence_cosines(encoder) -> list[float]:
     from interviewer.embeddings import encode
 
-    sentences = ["Overfitting memorises noise.", "Bagging reduces variance by averaging trees."]
-    ours = grader.encoder.encode_many(sentences)
-    reference = encode(sentences)
-    cos = [float(o.sentence_vectors[0] @ r) for o, r in zip(ours, reference, strict=True)]
-    assert min(cos) > 0.999
+    ours = encoder.encode_many(SENTENCES)
+    reference = encode(SENTENCES)
+    return [float(o.sentence_vectors[0] @ r) for o, r in zip(ours, reference, strict=True)]
+
+
+def test_default_encoder_is_int8_and_close_to_sentence_transformers(grader):
+    """int8 weights move the vectors a little (the calibration is fitted on them), not much."""
+    assert grader.encoder.describe() == "onnxruntime int8"
+    assert min(_sentence_cosines(grader.encoder)) > 0.97
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_torch_encoder_matches_sentence_transformers(precision):
+    from interviewer.grading.encoder import TextEncoder
+
+    encoder = TextEncoder(precision=precision)
+    assert encoder.describe().startswith("packed BERT")
+    assert min(_sentence_cosines(encoder)) > 0.999
 
 
 def test_query_embedding_matches_sentence_transformers(grader):

@@ -1,0 +1,83 @@
+"""The ONNX Runtime graphs: batching logic, the on-disk cache, and the fallback to torch."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from interviewer.grading import onnx_model
+
+
+@pytest.mark.parametrize(
+    "lengths",
+    [[], [5], [9, 9, 9], [3, 30, 4, 29, 5, 28], list(range(1, 60)), [256, 7, 7, 7, 7, 7, 7]],
+)
+def test_length_batches_cover_every_item_once_and_bound_padding(lengths):
+    batches = onnx_model.length_batches(lengths)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for batch in batches:
+        real = sum(lengths[i] for i in batch)
+        padded = max(lengths[i] for i in batch) * len(batch)
+        # A batch of one has no padding; a bigger one stays within the bound.
+        assert len(batch) == 1 or padded <= onnx_model._MAX_PADDING * real
+
+
+def test_length_batches_keep_equal_lengths_together():
+    assert onnx_model.length_batches([12] * 20) == [list(range(20))]
+
+
+def test_cache_folder_is_configurable(monkeypatch, tmp_path):
+    monkeypatch.setenv("INTERVIEWER_MODEL_CACHE", str(tmp_path / "graphs"))
+    assert onnx_model.cache_root() == tmp_path / "graphs"
+
+
+@pytest.mark.slow
+def test_graphs_are_built_once_and_reused(monkeypatch, tmp_path):
+    from interviewer.embeddings import bundled_model_path, load_model
+
+    monkeypatch.setenv("INTERVIEWER_MODEL_CACHE", str(tmp_path))
+    bert = load_model()[0].auto_model
+    first = onnx_model.graph_paths(bert, bundled_model_path())
+    stamps = {k: p.stat().st_mtime_ns for k, p in first.items()}
+    again = onnx_model.graph_paths(bert, bundled_model_path())
+    assert again == first
+    assert {k: p.stat().st_mtime_ns for k, p in again.items()} == stamps
+    # Written under a temporary name and renamed: nothing half-written is left behind.
+    assert sorted(p.name for p in first["int8"].parent.iterdir()) == [
+        "model.fp32.onnx",
+        "model.int8.onnx",
+    ]
+
+
+@pytest.mark.slow
+def test_unwritable_cache_falls_back_to_torch_and_says_so(monkeypatch, tmp_path, caplog):
+    from interviewer.grading.encoder import TextEncoder
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("INTERVIEWER_MODEL_CACHE", str(blocker / "graphs"))
+    with caplog.at_level(logging.WARNING):
+        encoder = TextEncoder()
+        assert encoder.describe().startswith("packed BERT")
+    assert "ONNX Runtime unavailable" in caplog.text
+    assert encoder.encode("Bagging averages models.").sentence_vectors.shape == (1, 384)
+
+
+@pytest.mark.slow
+def test_float32_graph_on_a_padded_batch_matches_sentence_transformers(monkeypatch):
+    """One padded batch of very different lengths: padding must not leak into the vectors."""
+    import numpy as np
+
+    from interviewer.embeddings import encode, load_model
+    from interviewer.grading.encoder import shared_encoder
+
+    texts = ["ok", "what is dropout", " ".join(["bagging averages many high-variance trees"] * 9)]
+    encoder = shared_encoder()
+    state = encoder._load()
+    monkeypatch.setattr(onnx_model, "_MAX_PADDING", 1000.0)  # force a single batch
+    assert len(onnx_model.length_batches([len(t) for t in texts])) == 1
+    ids = load_model().tokenizer(texts, truncation=True, max_length=256)["input_ids"]
+    hidden = onnx_model.run_padded(encoder._float32_session(state), ids)
+    ours = np.stack([h.mean(axis=0) / np.linalg.norm(h.mean(axis=0)) for h in hidden])
+    assert min(float(a @ b) for a, b in zip(ours, encode(texts), strict=True)) > 0.9999
