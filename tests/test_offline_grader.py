@@ -318,3 +318,27 @@ def test_max_answer_chars_is_the_cut(grader):
     answer = "x" * (MAX_ANSWER_CHARS + 1)
     assert "truncated" in grader.grade(OVERFITTING, answer).flags
     assert "truncated" not in grader.grade(OVERFITTING, "x" * 10).flags
+
+
+def test_an_unrelated_answer_contradicts_nothing(grader):
+    """"This contradicts X" is only said of a point the answer talks about; an unrelated
+    answer misses the points instead (seen in a session: "It reduces variance." to a
+    collaborative-filtering question was told it contradicted a key point)."""
+    question = Question.create(
+        "What is collaborative filtering, and how does it differ from content-based filtering?",
+        "test-bank.md",
+        category="Recommender Systems",
+        line=1,
+        reference=ReferenceAnswer(
+            key_points=[
+                "Collaborative filtering uses only user-item interaction patterns.",
+                "Content-based filtering recommends items whose attributes match the user's past preferences.",
+                "Collaborative filtering cannot recommend new items without interactions.",
+                "Collaborative filtering suffers from sparsity and popularity bias.",
+            ]
+        ),
+    )
+    for answer in ("It reduces variance.", "Gradient descent needs a learning rate."):
+        grade = grader.grade(question, answer)
+        assert Verdict.contradicted not in {v.verdict for v in grade.verdicts}, answer
+        assert grade.score <= 1.0
