@@ -321,7 +321,7 @@ def test_max_answer_chars_is_the_cut(grader):
 
 
 def test_an_unrelated_answer_contradicts_nothing(grader):
-    """"This contradicts X" is only said of a point the answer talks about; an unrelated
+    """ "This contradicts X" is only said of a point the answer talks about; an unrelated
     answer misses the points instead (seen in a session: "It reduces variance." to a
     collaborative-filtering question was told it contradicted a key point)."""
     question = Question.create(
