@@ -179,3 +179,47 @@ def test_template_phraser_is_deterministic():
     a = TemplatePhraser().follow_up(record(q), _grade(q), q.criteria[1])
     b = TemplatePhraser().follow_up(record(q), _grade(q), q.criteria[1])
     assert a == b
+
+
+@pytest.mark.parametrize(
+    ("key_point", "question", "expected", "unwanted"),
+    [
+        # Seen in sessions: a verb glued to the topic ("learning curves diagnose").
+        (
+            "Learning curves diagnose it: both errors high means bias; a large train-validation gap means variance.",
+            "What is the bias-variance tradeoff?",
+            "learning curves",
+            "diagnose",
+        ),
+        (
+            "CNNs slide small learned filters over the input (local connectivity).",
+            "What are CNNs?",
+            "CNNs",
+            "slide",
+        ),
+        # An acronym is a name even when its letters spell a claim word ("map").
+        (
+            "With little data MAP is pulled towards the prior; as data grows, MAP converges to MLE.",
+            "How do MLE and MAP differ?",
+            "MAP",
+            "pulled",
+        ),
+    ],
+)
+def test_follow_up_topics_are_nouns_not_verbs(key_point, question, expected, unwanted):
+    q = Question.create(question, "t.md", category="c", line=1)
+    rec = QuestionRecord(
+        question_id=q.id, text=question, category="c", difficulty="medium", asked_at=0
+    )
+    text = template_follow_up(rec, key_point)
+    assert expected in text
+    assert unwanted not in text.lower()
+
+
+def test_follow_up_verbs_agree_with_the_topic():
+    from interviewer.agent.phrasing import _plural, _slots
+
+    assert _plural("local neighbourhoods") and _plural("SVMs")
+    assert not any(_plural(p) for p in ("loss", "naive Bayes", "analysis", "momentum"))
+    assert _slots("error terms")["a_does"] == "do"
+    assert _slots("momentum", "SVMs")["b_it"] == "they"

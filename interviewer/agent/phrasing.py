@@ -88,13 +88,13 @@ RUBRIC_HINTS = {
 
 FOLLOW_UP_TWO = [
     "You didn't mention the link between {a} and {b}. Can you walk me through it?",
-    "Let me push on one part: where does {b} come in, and how does it connect to {a}?",
+    "Let me push on one part: where {b_does} {b} come in, and how {b_does} {b_it} connect to {a}?",
     "Before we move on: how do {a} and {b} fit together here?",
 ]
 FOLLOW_UP_ONE = [
     "You didn't say much about {a}. Can you walk me through that part?",
-    "Let me push on one part: where does {a} come into this, and why does it matter?",
-    "Before we move on: what role does {a} play here?",
+    "Let me push on one part: where {a_does} {a} come into this, and why {a_does} {a_it} matter?",
+    "Before we move on: what role {a_does} {a} play here?",
 ]
 FOLLOW_UP_NONE = [
     "There is an important aspect you haven't covered yet. What else would you consider here?",
@@ -123,9 +123,35 @@ def _lower_first(phrase: str | None) -> str | None:
     if not phrase:
         return phrase
     first, _, rest = phrase.partition(" ")
-    if first.isalpha() and first[:1].isupper() and first[1:].islower():
+    letters = first.replace("-", "")  # "Content-based" is lowered too
+    if letters.isalpha() and first[:1].isupper() and letters[1:].islower():
         first = first.lower()
     return f"{first} {rest}" if rest else first
+
+
+def _plural(phrase: str) -> bool:
+    """ "local neighbourhoods", "SVMs": plural; "loss", "Bayes", "analysis": not."""
+    last = phrase.split()[-1]
+    lower = last.lower()
+    if last[:-1].isupper() and last.endswith("s"):  # an acronym's plural
+        return True
+    return lower.endswith("s") and not lower.endswith(("ss", "us", "is", "ys", "bayes"))
+
+
+def _slots(a: str, b: str | None = None) -> dict[str, str]:
+    """Template fields with verbs that agree with each phrase."""
+    slots = {
+        "a": a,
+        "a_does": "do" if _plural(a) else "does",
+        "a_it": "they" if _plural(a) else "it",
+    }
+    if b:
+        slots |= {
+            "b": b,
+            "b_does": "do" if _plural(b) else "does",
+            "b_it": "they" if _plural(b) else "it",
+        }
+    return slots
 
 
 def template_follow_up(rec: QuestionRecord, key_point: str) -> str:
@@ -136,10 +162,10 @@ def template_follow_up(rec: QuestionRecord, key_point: str) -> str:
     a, b = (_lower_first(p) for p in pick_topics(key_point, rec.text))
     attempts: list[str] = []
     if a and b:
-        attempts.append(_pick(FOLLOW_UP_TWO, rec.question_id, key_point).format(a=a, b=b))
+        attempts.append(_pick(FOLLOW_UP_TWO, rec.question_id, key_point).format(**_slots(a, b)))
     for one in (b, a):
         if one:
-            attempts.append(_pick(FOLLOW_UP_ONE, rec.question_id, key_point).format(a=one))
+            attempts.append(_pick(FOLLOW_UP_ONE, rec.question_id, key_point).format(**_slots(one)))
     for text in attempts:
         if not leaks_claim(text, key_point, question=rec.text):
             return text

@@ -24,6 +24,7 @@ STOP_WORDS = _wordset(
     that the their them then there these they this those though through thus to too under until
     up upon us very via was we were what when where whether which while who whom whose why will
     with within without would yet you your its it's instead whereas etc e.g i.e vs versus
+    little
     """
 )
 
@@ -67,6 +68,30 @@ CLAIM_WORDS = _wordset(
     simply even also just like unlike similar similarly whose thereby hence therefore vary
     varies varying
     """
+    # Verbs found ending topic runs in the bundled bank's key points ("learning curves
+    # *diagnose*", "CNNs *slide*"); words that are as often nouns (profile, update, split,
+    # release, monitor, transform) are left out.
+    """
+    accumulate accumulates adapt adapts addresses affect affects aggregates agree agrees
+    approximate approximates arrive arrives cancel cancels carry carries come comes compare
+    compared compress compresses concentrate concentrates confirm confirms connect connects
+    converge converges cope copes correspond corresponds decide decides decompose decomposes
+    decorrelate decorrelates define defines degrade degrades deploy deploys detrend diagnose
+    diagnoses diagonalise divide divides drive drives equal equals evaluate evaluates exceed
+    exceeds exist exists expect expects fail fails forget forgets hurt hurts
+    identify identifies imply implies impose imposes integrate integrates interact interacts
+    isolate isolates leak leaks lie lies lose loses merge merges mislead misleads mitigate
+    mitigates optimise optimises optimize optimizes outrank outranks parallelise parallelises pull
+    pulls pulled
+    permit permits predict predicts prefer prefers prioritise prioritises reach reaches
+    recalibrate recommend recommends reconstruct reconstructs reintroduce reintroduces remain
+    remains repeat repeats rescale rescales retrain retrains reuse reuses reveal
+    reveals saturate saturates serve serves settle settles simplify simplifies slide slides
+    solve solves standardise standardises suffer suffers subtract subtracts
+    trigger triggers tune tunes unscale validate validates watch watches rests govern governs
+    alternate alternates assign assigns assigning share shares ignore ignores ignoring separate
+    separates preserve preserves preserving fixed explaining
+    """
 )
 
 NOT_ADVERBS = frozenset({"early", "anomaly", "family", "assembly", "supply", "monopoly", "poly"})
@@ -77,7 +102,7 @@ GENERIC = _wordset(
     model models data time way thing things value values method methods approach result results
     number set part type types case cases example fraction problem amount kind kinds point
     points term terms step steps process output input inputs outputs function ones use level
-    levels version
+    levels version standard ways lot lots plenty
     """
 )
 
@@ -121,19 +146,22 @@ def topic_phrases(key_point: str, *, max_words: int = 3) -> list[str]:
     for chunk in re.split(r"[,;:()\[\]{}.!?/\"—–]+", key_point):
         run: list[str] = []
         for raw in chunk.split():
-            word = raw.strip("'\"`*_").lower()
+            bare = raw.strip("'\"`*_")
+            word = bare.lower()
+            # An acronym is a name even when its letters spell a verb ("MAP", "SET").
+            acronym = len(bare) >= 2 and bare.isupper() and bare.isalpha()
             is_topic = (
                 word
                 and _TOKEN.fullmatch(word) is not None
                 and word not in STOP_WORDS
-                and word not in CLAIM_WORDS
+                and (acronym or word not in CLAIM_WORDS)
                 # Adverbs carry the claim ("mainly", "poorly"), not the topic.
                 and not (word.endswith("ly") and len(word) > 4 and word not in NOT_ADVERBS)
                 and (len(word) > 2 or any(ch.isdigit() for ch in word))
                 and not word.isdigit()
             )
             if is_topic:
-                run.append(raw.strip("'\"`*_"))
+                run.append(bare)
             else:
                 if run:
                     phrases.append(" ".join(run[-max_words:]))
