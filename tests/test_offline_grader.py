@@ -342,3 +342,23 @@ def test_an_unrelated_answer_contradicts_nothing(grader):
         grade = grader.grade(question, answer)
         assert Verdict.contradicted not in {v.verdict for v in grade.verdicts}, answer
         assert grade.score <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "expected"),
+    [
+        (
+            ["Bagging", "reduces", "variance"],
+            "So **Bagging** reduces `variance`, mostly.",
+            "Bagging** reduces `variance",
+        ),
+        (["don", "t", "overfit"], "You don't overfit here.", "don't overfit"),
+        (["b", "c"], "abc b, c", "b, c"),  # whole words only, not inside "abc"
+        (["x", "y"], "x z y", None),
+        ([], "anything", None),
+    ],
+)
+def test_find_words_matches_whole_words_in_order(words, text, expected):
+    from interviewer.grading.offline import _find_words
+
+    assert _find_words(words, text) == expected

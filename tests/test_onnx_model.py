@@ -27,6 +27,19 @@ def test_length_batches_keep_equal_lengths_together():
     assert onnx_model.length_batches([12] * 20) == [list(range(20))]
 
 
+@pytest.mark.parametrize(
+    ("costs", "groups"), [([], 2), ([5], 2), ([9, 1, 1, 1, 8], 2), ([3, 3, 3, 3], 3), ([1] * 7, 8)]
+)
+def test_balanced_groups_split_every_item_once_and_evenly(costs, groups):
+    split = onnx_model.balanced_groups(costs, groups)
+    assert sorted(i for g in split for i in g) == list(range(len(costs)))
+    assert all(split) and len(split) <= max(1, groups)
+    totals = [sum(costs[i] for i in g) for g in split]
+    if totals:
+        # Greedy largest-first: no group exceeds another by more than its largest item.
+        assert max(totals) - min(totals) <= max(costs)
+
+
 def test_cache_folder_is_configurable(monkeypatch, tmp_path):
     monkeypatch.setenv("INTERVIEWER_MODEL_CACHE", str(tmp_path / "graphs"))
     assert onnx_model.cache_root() == tmp_path / "graphs"
@@ -81,3 +94,26 @@ def test_float32_graph_on_a_padded_batch_matches_sentence_transformers(monkeypat
     hidden = onnx_model.run_padded(encoder._float32_session(state), ids)
     ours = np.stack([h.mean(axis=0) / np.linalg.norm(h.mean(axis=0)) for h in hidden])
     assert min(float(a @ b) for a, b in zip(ours, encode(texts), strict=True)) > 0.9999
+
+
+@pytest.mark.slow
+def test_parallel_runs_give_the_same_states_as_one_thread():
+    import numpy as np
+
+    from interviewer.embeddings import load_model
+    from interviewer.grading.encoder import shared_encoder
+
+    texts = [
+        "Bagging averages models.",
+        "Boosting fits each learner to the errors of the ones before it.",
+        "ok",
+        " ".join(["dropout zeroes activations at random during training"] * 6),
+        "Weight decay shrinks weights.",
+    ]
+    state = shared_encoder()._load()
+    ids = load_model().tokenizer(texts, truncation=True, max_length=256)["input_ids"]
+    one = onnx_model.run_padded(state["onnx"], ids, workers=1)
+    two = onnx_model.run_padded(state["onnx"], ids, workers=2)
+    assert [a.shape for a in one] == [b.shape for b in two] == [(len(x), 384) for x in ids]
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-4)

@@ -155,8 +155,11 @@ class TextEncoder:
         if lean and self._wants_onnx():
             try:
                 paths = onnx_model.graph_paths(bert, resolve_model_path(self.model_name))
-                state["onnx"] = onnx_model.open_session(paths["int8"], torch.get_num_threads())
+                state["onnx"] = onnx_model.open_session(paths["int8"])
                 state["onnx_fp32_path"] = paths["fp32"]
+                # As many parallel runs as torch would use threads (it honours the user's
+                # OMP_NUM_THREADS / core limits), at most the cores available.
+                state["workers"] = min(torch.get_num_threads(), onnx_model.worker_count())
                 return state
             except Exception as exc:  # e.g. a read-only cache folder: torch still works
                 log.warning("ONNX Runtime unavailable (%s); the grader runs in torch", exc)
@@ -237,7 +240,9 @@ class TextEncoder:
             list(texts), add_special_tokens=True, truncation=True, max_length=_MAX_TOKENS
         )
         if "onnx" in state:
-            hidden = onnx_model.run_padded(self._float32_session(state), enc["input_ids"])
+            hidden = onnx_model.run_padded(
+                self._float32_session(state), enc["input_ids"], workers=state["workers"]
+            )
         elif state["lean"]:
             hidden, _ = self._lean_forward(state, enc["input_ids"])
         else:
@@ -303,11 +308,7 @@ class TextEncoder:
         """The exact (float32) graph, opened on first use: only search needs it."""
         with self._lock:
             if "onnx_fp32" not in state:
-                import torch
-
-                state["onnx_fp32"] = onnx_model.open_session(
-                    state["onnx_fp32_path"], torch.get_num_threads()
-                )
+                state["onnx_fp32"] = onnx_model.open_session(state["onnx_fp32_path"])
             return state["onnx_fp32"]
 
     def _rarity(self, state: dict[str, Any], word: str) -> float:
@@ -332,7 +333,9 @@ class TextEncoder:
         )
         ids: list[list[int]] = enc["input_ids"]
         if "onnx" in state:
-            hidden = token_hidden = onnx_model.run_padded(state["onnx"], ids)
+            hidden = token_hidden = onnx_model.run_padded(
+                state["onnx"], ids, workers=state["workers"]
+            )
         elif state["lean"]:
             hidden, token_hidden = self._lean_forward(state, ids)
         else:
