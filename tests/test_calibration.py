@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 
 import numpy as np
 
@@ -111,8 +110,4 @@ def test_shipped_calibration_is_fast_and_sane():
         assert np.all(t["left"][internal] > 0) and np.all(t["right"][internal] > 0)
     x = cal.correct.logistic.mean
     assert 0 < cal.p_correct(x) < 1
-    started = time.perf_counter()
-    for _ in range(20):
-        cal.p_correct(x)
-    per_call = (time.perf_counter() - started) / 20
-    assert per_call < 0.005, f"calibration takes {per_call * 1000:.1f} ms per answer"
+    # Its speed is part of the grader's, measured by benchmarks/bench_grader, not timed here.
