@@ -140,17 +140,15 @@ def _plural(phrase: str) -> bool:
 
 def _slots(a: str, b: str | None = None) -> dict[str, str]:
     """Template fields with verbs that agree with each phrase."""
-    slots = {
-        "a": a,
-        "a_does": "do" if _plural(a) else "does",
-        "a_it": "they" if _plural(a) else "it",
-    }
-    if b:
-        slots |= {
-            "b": b,
-            "b_does": "do" if _plural(b) else "does",
-            "b_it": "they" if _plural(b) else "it",
-        }
+    slots: dict[str, str] = {}
+    for name, phrase in (("a", a), ("b", b)):
+        if phrase:
+            many = _plural(phrase)
+            slots |= {
+                name: phrase,
+                f"{name}_does": "do" if many else "does",
+                f"{name}_it": "they" if many else "it",
+            }
     return slots
 
 

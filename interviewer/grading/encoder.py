@@ -239,14 +239,7 @@ class TextEncoder:
         enc = state["tokenizer"](
             list(texts), add_special_tokens=True, truncation=True, max_length=_MAX_TOKENS
         )
-        if "onnx" in state:
-            hidden = onnx_model.run_padded(
-                self._float32_session(state), enc["input_ids"], workers=state["workers"]
-            )
-        elif state["lean"]:
-            hidden, _ = self._lean_forward(state, enc["input_ids"])
-        else:
-            hidden = self._st_forward(state, enc)
+        hidden, _ = self._forward(state, enc, exact=True)
         return _normalise(np.stack([h.mean(axis=0) for h in hidden]))
 
     def encode(self, text: str) -> EncodedText:
@@ -304,6 +297,21 @@ class TextEncoder:
             )
         return out
 
+    def _forward(
+        self, state: dict[str, Any], enc: Any, *, exact: bool
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Per text: last-layer token states, and those of `token_layer` (the same unless set).
+        `exact` asks for float32 under ONNX Runtime (search) instead of int8 (grading)."""
+        ids: list[list[int]] = enc["input_ids"]
+        if "onnx" in state:
+            session = self._float32_session(state) if exact else state["onnx"]
+            hidden = onnx_model.run_padded(session, ids, workers=state["workers"])
+            return hidden, hidden
+        if state["lean"]:
+            return self._lean_forward(state, ids)
+        hidden = self._st_forward(state, enc)
+        return hidden, hidden
+
     def _float32_session(self, state: dict[str, Any]) -> Any:
         """The exact (float32) graph, opened on first use: only search needs it."""
         with self._lock:
@@ -331,15 +339,7 @@ class TextEncoder:
             max_length=_MAX_TOKENS,
             return_offsets_mapping=True,
         )
-        ids: list[list[int]] = enc["input_ids"]
-        if "onnx" in state:
-            hidden = token_hidden = onnx_model.run_padded(
-                state["onnx"], ids, workers=state["workers"]
-            )
-        elif state["lean"]:
-            hidden, token_hidden = self._lean_forward(state, ids)
-        else:
-            hidden = token_hidden = self._st_forward(state, enc)
+        hidden, token_hidden = self._forward(state, enc, exact=False)
         items = []
         for j, sentence in enumerate(sentences):
             states = hidden[j]  # (len, dim) float32, includes [CLS] and [SEP]

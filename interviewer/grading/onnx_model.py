@@ -22,8 +22,9 @@ import os
 import tempfile
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,11 +62,19 @@ def fingerprint(model_dir: Path) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def _atomic_target(final: Path) -> Path:
+@contextmanager
+def _written_atomically(final: Path) -> Iterator[Path]:
+    """A temporary path beside `final` to write to; renamed to `final` only if the block
+    succeeds, removed otherwise."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=final.name + ".", suffix=".tmp", dir=final.parent)
+    fd, name = tempfile.mkstemp(prefix=final.name + ".", suffix=".tmp", dir=final.parent)
     os.close(fd)
-    return Path(tmp)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def export_float32(bert: Any, target: Path) -> None:
@@ -84,26 +93,21 @@ def export_float32(bert: Any, target: Path) -> None:
     ids = torch.ones(2, 8, dtype=torch.long)
     mask = torch.ones_like(ids)
     mask[1, 5:] = 0
-    tmp = _atomic_target(target)
-    try:
-        axes = {0: "batch", 1: "tokens"}
-        with warnings.catch_warnings():
-            # Tracer warnings about Python-level branches and negative indices: the padded
-            # batch test (tests/test_onnx_model.py) checks the graph against the model.
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                LastHidden(bert).eval(),
-                (ids, mask),
-                str(tmp),
-                input_names=["input_ids", "attention_mask"],
-                output_names=["last_hidden_state"],
-                dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
-                opset_version=17,
-                dynamo=False,  # the TorchScript exporter needs no onnxscript
-            )
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    axes = {0: "batch", 1: "tokens"}
+    with _written_atomically(target) as tmp, warnings.catch_warnings():
+        # Tracer warnings about Python-level branches and negative indices: the padded
+        # batch test (tests/test_onnx_model.py) checks the graph against the model.
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            LastHidden(bert).eval(),
+            (ids, mask),
+            str(tmp),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+            opset_version=17,
+            dynamo=False,  # the TorchScript exporter needs no onnxscript
+        )
 
 
 def quantise_int8(source: Path, target: Path) -> None:
@@ -118,17 +122,15 @@ def quantise_int8(source: Path, target: Path) -> None:
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    tmp = _atomic_target(target)
     # The quantiser logs a "consider pre-processing" hint on every run; it does not apply here.
     quiet = logging.getLogger()
     level = quiet.level
     quiet.setLevel(logging.ERROR)
     try:
-        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
-        os.replace(tmp, target)
+        with _written_atomically(target) as tmp:
+            quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
     finally:
         quiet.setLevel(level)
-        tmp.unlink(missing_ok=True)
 
 
 def graph_paths(bert: Any, model_dir: Path) -> dict[str, Path]:
