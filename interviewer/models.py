@@ -70,6 +70,9 @@ class ReferenceAnswer(BaseModel):
     # Other complete answers that are equally acceptable (SemEval questions list several);
     # the offline grader matches an answer against the closest one.
     alternatives: list[str] = Field(default_factory=list)
+    # Authored follow-up questions, aligned with `key_points`: probes[i] holds the probes for
+    # key point i (possibly none). Banks without probes leave this empty.
+    probes: list[list[str]] = Field(default_factory=list)
 
     @field_validator("key_points")
     @classmethod
@@ -82,11 +85,20 @@ class ReferenceAnswer(BaseModel):
             return self
         if not 1 <= len(self.key_points) <= 6:
             raise ValueError(f"a reference needs 1-6 key points, got {len(self.key_points)}")
+        if len(self.probes) > len(self.key_points):
+            raise ValueError(
+                f"{len(self.probes)} follow-up lists for {len(self.key_points)} key points: "
+                "give at most one list per key point, in the same order"
+            )
         if self.origin is ReferenceOrigin.retrieved and (
             self.retrieved_from is None or self.similarity is None
         ):
             raise ValueError("a retrieved reference must record retrieved_from and similarity")
         return self
+
+    def probes_for(self, index: int) -> list[str]:
+        """The authored probes of key point `index` (empty when none were written)."""
+        return [p for p in self.probes[index] if p.strip()] if index < len(self.probes) else []
 
     @property
     def usable(self) -> bool:
