@@ -175,3 +175,27 @@ def extract_key_points(markdown: str, max_points: int = MAX_POINTS) -> list[str]
             if len(chosen) >= max_points:
                 break
     return chosen
+
+
+def prose_sentences(markdown: str) -> list[str]:
+    """Every sentence of at least four words outside code, tables and maths, in order.
+
+    Used to top up the key points of a community answer written as one long paragraph, where
+    the rule above finds only its first sentence.
+    """
+    out: list[str] = []
+    paragraph: list[str] = []
+    for line in [*_content_lines(markdown), ""]:
+        stripped = line.strip()
+        if stripped and not _HEADING.match(stripped):
+            item = _ITEM.match(stripped)
+            paragraph.append(item.group(1) if item else stripped)
+            if not item:
+                continue
+        text = plain_inline(" ".join(paragraph))
+        paragraph = []
+        for sentence in _SENTENCE_END.split(text):
+            sentence = sentence.strip()
+            if _words(sentence) >= MIN_WORDS and not _mostly_maths(sentence):
+                out.append(_clip(sentence))
+    return out

@@ -4,7 +4,12 @@ Optional per-question extras (used by the bundled bank):
 - a metadata line right after the heading: `*difficulty: hard · tags: a, b · kind: behavioural*`;
 - a `**Key points**:` bullet list (authored key points; otherwise they are extracted, see
   `ingest.keypoints`);
-- a `**Rubric**:` bullet list instead of an answer, for behavioural questions.
+- a `**Rubric**:` bullet list instead of an answer, for behavioural questions;
+- authored follow-up probes, aligned with the key points (`probes[i]` belongs to key point i),
+  written either as sub-bullets of a key point (`  - Follow-up: ...`; `Follow-ups:` and
+  `Probe:` also work, several allowed) or as a `**Follow-ups**:` list after the key points,
+  one bullet per key point in order (`- none` for a key point without one; sub-bullets add
+  more probes to the same key point).
 """
 
 from __future__ import annotations
@@ -32,12 +37,17 @@ ANY_H2 = re.compile(r"^##\s")
 ANSWER = re.compile(r"^\s*\*\*Answer\*\*\s*:?\s*$|^\s*\*\*Answer:\*\*\s*$", re.I)
 KEY_POINTS = re.compile(r"^\s*\*\*Key points\*\*\s*:?\s*$|^\s*\*\*Key points:\*\*\s*$", re.I)
 RUBRIC = re.compile(r"^\s*\*\*Rubric\*\*\s*:?\s*$|^\s*\*\*Rubric:\*\*\s*$", re.I)
+FOLLOW_UPS = re.compile(
+    r"^\s*\*\*(?:Follow-?ups?|Follow-?up questions|Probes)(?:\*\*\s*:?|:\*\*)\s*$", re.I
+)
+PROBE_PREFIX = re.compile(r"^[*_]*(?:follow-?ups?|probes?)[*_]*\s*:[*_]*\s*", re.I)
+NO_PROBE = re.compile(r"^(?:-+|—|–|none|n/?a|\(none\))\.?$", re.I)
 META = re.compile(r"^\s*\*([a-z]+\s*:.*)\*\s*$", re.I)
 BULLET = re.compile(r"^\s*[-*+]\s+(.+)$")
 DIFFICULTY_WORDS = {d.value for d in Difficulty}
 
 
-def _file_defaults(meta: dict[str, Any]) -> tuple[str | None, Difficulty, list[str]]:
+def file_defaults(meta: dict[str, Any]) -> tuple[str | None, Difficulty, list[str]]:
     """Category, difficulty and tags that the front matter sets for every question."""
     tags = [str(t) for t in meta.get("tags") or [] if str(t).strip()]
     difficulty = Difficulty.medium
@@ -73,6 +83,83 @@ def _bullets(lines: list[Line]) -> list[str]:
     return out
 
 
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+def _points_and_probes(lines: list[Line]) -> tuple[list[str], list[list[str]]]:
+    """Key-point bullets, and the `Follow-up:` sub-bullets under each (aligned by index).
+
+    Sub-bullets without a follow-up prefix stay key points, as they always were.
+    """
+    points: list[str] = []
+    probes: list[list[str]] = []
+    base: int | None = None
+    target: list[str] | None = None  # what a wrapped line continues
+    target_index = 0
+    for line in lines:
+        if line.in_code:
+            continue
+        match = BULLET.match(line.text)
+        if match:
+            indent = _indent(line.text)
+            base = indent if base is None else base
+            prefix = PROBE_PREFIX.match(match.group(1))
+            if prefix and indent > base and points:
+                probes[-1].append(plain_inline(match.group(1)[prefix.end() :]))
+                target, target_index = probes[-1], len(probes[-1]) - 1
+                continue
+            points.append(plain_inline(match.group(1)))
+            probes.append([])
+            target, target_index = points, len(points) - 1
+        elif target is not None and line.text.strip():
+            target[target_index] += " " + plain_inline(line.text)  # a wrapped bullet
+    return points, probes
+
+
+def _follow_up_list(
+    path: Path, marker_line: int, lines: list[Line], n_points: int
+) -> list[list[str]]:
+    """`**Follow-ups**:` bullets, one per key point in order; sub-bullets add probes."""
+    out: list[list[str]] = []
+    base: int | None = None
+    last: list[str] | None = None
+    for line in lines:
+        if line.in_code:
+            continue
+        match = BULLET.match(line.text)
+        if match:
+            indent = _indent(line.text)
+            base = indent if base is None else base
+            text = plain_inline(PROBE_PREFIX.sub("", match.group(1), count=1))
+            if indent > base and out:
+                out[-1].append(text)
+                last = out[-1]
+                continue
+            out.append([] if NO_PROBE.match(text) else [text])
+            last = out[-1]
+        elif last and line.text.strip():
+            last[-1] += " " + plain_inline(line.text)
+    if len(out) > n_points:
+        raise BankFormatError(
+            path,
+            marker_line,
+            f"at most one `- ` bullet under `**Follow-ups**:` per key point ({n_points} key "
+            "points); put several probes for one key point as sub-bullets under its bullet",
+            f"{len(out)} bullets",
+        )
+    return out
+
+
+def _merge_probes(nested: list[list[str]], listed: list[list[str]], n: int) -> list[list[str]]:
+    """Both spellings together, aligned with the n key points; empty when there are none."""
+    merged = [
+        (nested[i] if i < len(nested) else []) + (listed[i] if i < len(listed) else [])
+        for i in range(n)
+    ]
+    return merged if any(merged) else []
+
+
 def _trim(lines: list[Line]) -> list[Line]:
     """Drop blank lines and `---` separators at both ends of a block."""
 
@@ -99,6 +186,8 @@ def _split_blocks(body: list[Line]) -> dict[str, tuple[int, list[Line]]]:
                 marker = "key_points"
             elif RUBRIC.match(line.text):
                 marker = "rubric"
+            elif FOLLOW_UPS.match(line.text):
+                marker = "follow_ups"
         if marker:
             current = marker
             blocks[marker] = (line.number, [])
@@ -170,9 +259,10 @@ def _question(
     answer = "\n".join(line.text for line in answer_lines).strip()
     if not answer:
         raise BankFormatError(path, answer_line, f"answer text under `**Answer**:` for Q{number}")
+    nested: list[list[str]] = []
     if "key_points" in blocks:
         kp_line, kp_lines = blocks["key_points"]
-        points = _bullets(kp_lines)
+        points, nested = _points_and_probes(kp_lines)
         if not 1 <= len(points) <= 6:
             raise BankFormatError(
                 path,
@@ -188,9 +278,16 @@ def _question(
                 answer_line,
                 f"an answer to Q{number} with at least one sentence outside code blocks",
             )
+    listed: list[list[str]] = []
+    if "follow_ups" in blocks:
+        fu_line, fu_lines = blocks["follow_ups"]
+        listed = _follow_up_list(path, fu_line, fu_lines, len(points))
     try:
         fields["reference"] = ReferenceAnswer(
-            text=answer, key_points=points, origin=ReferenceOrigin.authored
+            text=answer,
+            key_points=points,
+            origin=ReferenceOrigin.authored,
+            probes=_merge_probes(nested, listed, len(points)),
         )
         return Question.create(text, source, **fields)
     except ValidationError as exc:  # pragma: no cover - guarded above
@@ -200,7 +297,7 @@ def _question(
 def parse_qa(path: Path, text: str, source: str) -> list[Question]:
     """Parse a Q&A document into questions with authored references."""
     meta, rest, consumed = split_front_matter(path, text)
-    defaults = _file_defaults(meta)
+    defaults = file_defaults(meta)
     lines = scan_lines(path, rest, offset=consumed)
     starts = [i for i, line in enumerate(lines) if not line.in_code and ANY_H2.match(line.text)]
     questions: list[Question] = []

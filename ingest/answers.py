@@ -1,0 +1,102 @@
+"""Turn the answer text a bank gives into a reference, or decide it is not an answer.
+
+An empty answer, a placeholder (`Answer here`) or a bare link is no answer: the question then
+goes the way of any question from a list (retrieval, generation, or "no reference").
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.cleaning import HTML_TAG, IMAGE, is_link_only, is_placeholder
+from ingest.keypoints import MAX_WORDS, extract_key_points, prose_sentences
+from interviewer.models import ReferenceAnswer, ReferenceOrigin
+
+NO_REFERENCE = ReferenceAnswer(origin=ReferenceOrigin.none)
+
+# Lines that only separate or navigate: `<br/>`, `---`, `[back to top](#contents)`.
+_SEPARATOR = re.compile(
+    r"^\s*(?:<br\s*/?>|<hr\s*/?>|-{3,}|\*{3,}|_{3,}|"
+    r"\**\[[^\]]*(?:back to top|top|⬆|↑)[^\]]*\]\(#[^)]*\)\**)\s*$",
+    re.I,
+)
+# A label that opens the answer: `**Answer**:`, `A:`, `Solution:`, or `**Answer**` alone.
+_LABEL = re.compile(r"^\s*[*_]*(?:A|Ans|Answer|Solution)[*_]*\s*:[*_]*\s*", re.I)
+_LABEL_LINE = re.compile(r"^\s*[*_]*(?:Answer|Solution)[*_]*\s*$", re.I)
+_FENCED = re.compile(r"(?ms)^\s*(```|~~~).*?^\s*\1[^\n]*$")
+
+
+def trim_answer(lines: list[str]) -> str:
+    """The answer's markdown without separators at either end or an opening `Answer:` label."""
+    start, end = 0, len(lines)
+
+    def blank(line: str) -> bool:
+        return not line.strip() or bool(_SEPARATOR.match(line))
+
+    while start < end and blank(lines[start]):
+        start += 1
+    if start < end and _LABEL_LINE.match(lines[start]):
+        start += 1
+    elif start < end and (label := _LABEL.match(lines[start])):
+        lines = [*lines[:start], lines[start][label.end() :], *lines[start + 1 :]]
+    while start < end and blank(lines[start]):
+        start += 1
+    while end > start and blank(lines[end - 1]):
+        end -= 1
+    return "\n".join(lines[start:end]).strip()
+
+
+def _for_key_points(answer: str) -> str:
+    """HTML tags and images are layout, not claims: drop them before picking key points."""
+    return HTML_TAG.sub(" ", IMAGE.sub(" ", answer))
+
+
+def community_key_points(answer: str, wanted: int = 3) -> list[str]:
+    """The deterministic key points, topped up to `wanted` with further prose sentences.
+
+    Community answers are often one paragraph, where the section rule yields a single point;
+    a reference with one point grades an answer on one sentence.
+    """
+    prose = _for_key_points(answer)
+    points = extract_key_points(prose)
+    if len(points) >= wanted:
+        return points
+    seen = {_norm(p) for p in points}
+    for sentence in prose_sentences(prose):
+        if len(points) >= wanted:
+            break
+        if _norm(sentence) not in seen and not any(_norm(sentence) in s for s in seen):
+            seen.add(_norm(sentence))
+            points.append(sentence)
+    return points
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def why_not_an_answer(answer: str) -> str | None:
+    """The reason this text cannot serve as a reference, or None when it can."""
+    if not answer.strip():
+        return "no answer"
+    if is_placeholder(answer):
+        return f"placeholder answer {answer.strip()[:40]!r}"
+    if is_link_only(answer):
+        return "the answer is only a link"
+    return None
+
+
+def reference_from(answer: str, key_points: list[str] | None = None) -> ReferenceAnswer:
+    """An authored reference for a real answer; NO_REFERENCE for none, placeholders and links."""
+    if why_not_an_answer(answer):
+        return NO_REFERENCE
+    points = [p for p in key_points or [] if p.strip()][:6] or community_key_points(answer)
+    if not points:
+        # A short answer ("Support vector machine.") still says something checkable.
+        prose = _FENCED.sub(" ", _for_key_points(answer))
+        plain = " ".join(re.sub(r"[`*_#>|$]", " ", prose).split())
+        words = plain.split()
+        if not words:
+            return NO_REFERENCE
+        points = [" ".join(words[:MAX_WORDS]) + ("…" if len(words) > MAX_WORDS else "")]
+    return ReferenceAnswer(text=answer, key_points=points, origin=ReferenceOrigin.authored)

@@ -1,0 +1,97 @@
+"""From the raw entries a reader finds to Questions: one place for the rules every layout shares.
+
+- question text is cleaned once more and must not be empty;
+- the same question twice in a file is stored once (the first place it appears, with the first
+  real answer found for it);
+- an answer that is a placeholder or a bare link is no answer (reported, question kept);
+- the category falls back to the file's, then to a keyword guess; the level to the file's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ingest.answers import reference_from, why_not_an_answer
+from ingest.categories import infer_category
+from ingest.list_parser import kind_of
+from ingest.result import Skipped, excerpt
+from interviewer.models import (
+    Difficulty,
+    Question,
+    QuestionKind,
+    ReferenceOrigin,
+    normalise_text,
+)
+
+
+@dataclass
+class Entry:
+    text: str  # already clean
+    line: int
+    category: str | None = None
+    difficulty: Difficulty | None = None
+    answer: str = ""
+    answer_line: int | None = None
+    tags: list[str] = field(default_factory=list)
+    key_points: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What the file as a whole declares (front matter, or nothing)."""
+
+    category: str | None = None
+    difficulty: Difficulty = Difficulty.medium
+    tags: tuple[str, ...] = ()
+
+
+def build_questions(
+    entries: list[Entry], source: str, defaults: Defaults, skipped: list[Skipped]
+) -> list[Question]:
+    """Questions in file order; duplicates and non-answers are appended to `skipped`."""
+    first: dict[str, int] = {}  # normalised text -> index into `kept`
+    kept: list[Entry] = []
+    for entry in entries:
+        if not entry.text:
+            skipped.append(Skipped(entry.line, "a question with no text", ambiguous=True))
+            continue
+        key = normalise_text(entry.text)
+        if key in first:
+            original = kept[first[key]]
+            skipped.append(
+                Skipped(entry.line, f"the same question as line {original.line}", entry.text)
+            )
+            if why_not_an_answer(original.answer) and not why_not_an_answer(entry.answer):
+                original.answer, original.answer_line = entry.answer, entry.answer_line
+            continue
+        first[key] = len(kept)
+        kept.append(entry)
+
+    questions = []
+    for entry in kept:
+        reason = why_not_an_answer(entry.answer)
+        if reason and entry.answer.strip():
+            skipped.append(
+                Skipped(
+                    entry.answer_line or entry.line,
+                    f"{reason}: the question is kept without a reference",
+                    excerpt(entry.answer),
+                )
+            )
+        reference = reference_from(entry.answer, entry.key_points)
+        unanswered = reference.origin is ReferenceOrigin.none
+        kind = kind_of(entry.text) if unanswered else QuestionKind.technical
+        tags = entry.tags or list(defaults.tags)
+        questions.append(
+            Question.create(
+                entry.text,
+                source,
+                category=entry.category or defaults.category or infer_category(entry.text),
+                difficulty=entry.difficulty or defaults.difficulty,
+                tags=tags,
+                kind=kind,
+                line=entry.line,
+                reference=reference,
+            )
+        )
+    return questions
