@@ -57,7 +57,7 @@ def community_key_points(answer: str, wanted: int = 3) -> list[str]:
     Community answers are often one paragraph, where the section rule yields a single point;
     a reference with one point grades an answer on one sentence.
     """
-    prose = _for_key_points(answer)
+    prose = unwrap(_for_key_points(answer))
     points = extract_key_points(prose)
     if len(points) >= wanted:
         return points
@@ -65,10 +65,41 @@ def community_key_points(answer: str, wanted: int = 3) -> list[str]:
     for sentence in prose_sentences(prose):
         if len(points) >= wanted:
             break
-        if _norm(sentence) not in seen and not any(_norm(sentence) in s for s in seen):
-            seen.add(_norm(sentence))
+        key = _norm(sentence)
+        if not any(key.startswith(s) or s.startswith(key) for s in seen):
+            seen.add(key)
             points.append(sentence)
     return points
+
+
+_BLOCK_START = re.compile(r"^\s*(?:[-*+>|#$]|\d+[.)]\s|```|~~~|\*\*|<)")
+
+
+def unwrap(markdown: str) -> str:
+    """Join hard-wrapped prose lines into one, so a sentence is never cut at a line end.
+
+    Lists, headings, tables, quotes, maths, HTML, bold labels and code stay as they are.
+    """
+    out: list[str] = []
+    in_code = False
+    joinable = False
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            in_code = not in_code
+            out.append(line)
+            joinable = False
+            continue
+        if in_code or not stripped or _BLOCK_START.match(line):
+            out.append(line)
+            joinable = bool(stripped) and not in_code and not _BLOCK_START.match(line)
+            continue
+        if joinable:
+            out[-1] = out[-1].rstrip() + " " + stripped
+        else:
+            out.append(line)
+        joinable = True
+    return "\n".join(out)
 
 
 def _norm(text: str) -> str:

@@ -31,78 +31,31 @@ PREFIX = re.compile(
 MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<])")
 
 INTERROGATIVE = frozenset(
-    [
-        "what",
-        "why",
-        "how",
-        "when",
-        "where",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "is",
-        "are",
-        "was",
-        "were",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "have",
-        "has",
-        "may",
-        "might",
-        "shall",
-    ]
+    re.findall(
+        r"\S+",
+        "what why how when where which who whom whose is are was were do does did can could "
+        "should would will have has may might shall",
+    )
 )
 IMPERATIVE = frozenset(
-    [
-        "explain",
-        "describe",
-        "compare",
-        "contrast",
-        "define",
-        "list",
-        "name",
-        "implement",
-        "write",
-        "design",
-        "derive",
-        "give",
-        "discuss",
-        "outline",
-        "tell",
-        "walk",
-        "show",
-        "prove",
-        "state",
-        "summarize",
-        "summarise",
-        "differentiate",
-        "distinguish",
-        "illustrate",
-        "suggest",
-        "propose",
-        "estimate",
-        "calculate",
-        "compute",
-        "identify",
-        "elaborate",
-    ]
+    re.findall(
+        r"\S+",
+        "explain describe compare contrast define list name implement write design derive give "
+        "discuss outline tell walk show prove state summarize summarise differentiate "
+        "distinguish illustrate suggest propose estimate calculate compute identify elaborate",
+    )
 )
 
 
 def strip_markup(text: str) -> str:
     """Markdown and HTML to plain inline text (links keep their text, images go)."""
+    # Escaped characters (`\_\_init\_\_`) are literal: hide them from the emphasis rules.
+    text = MD_ESCAPE.sub(lambda m: chr(0xE000 + ord(m.group(1))), text)
     text = html.unescape(HTML_TAG.sub(" ", text))
     text = IMAGE.sub(" ", text)
     text = plain_inline(text)
-    return collapse_space(MD_ESCAPE.sub(r"\1", text))
+    text = re.sub("[\ue000-\ue0ff]", lambda m: chr(ord(m.group(0)) - 0xE000), text)
+    return collapse_space(text)
 
 
 def clean_question(raw: str) -> str:
@@ -111,7 +64,7 @@ def clean_question(raw: str) -> str:
     text = re.sub(r"^#{1,6}\s+", "", text.strip())
     text = re.sub(r"\s#+\s*$", "", text)  # closing hashes: `### Q1: ... ###`
     text = SOURCE_LINK.sub(" ", text)
-    text = strip_level_tags(text)
+    text = re.sub(r"\(\s*\)|\[\s*\]", " ", strip_level_tags(text))
     text = _drop_residue_after_last_mark(text)
     text = EMOJI.sub(" ", text)
     text = strip_markup(text)
@@ -155,47 +108,12 @@ PLACEHOLDERS = re.compile(
     re.I,
 )
 FILLER = frozenset(
-    [
-        "answer",
-        "answers",
-        "src",
-        "source",
-        "sources",
-        "link",
-        "links",
-        "here",
-        "see",
-        "read",
-        "more",
-        "solution",
-        "ref",
-        "reference",
-        "references",
-        "check",
-        "this",
-        "that",
-        "refer",
-        "to",
-        "at",
-        "click",
-        "the",
-        "article",
-        "blog",
-        "post",
-        "video",
-        "explanation",
-        "details",
-        "in",
-        "on",
-        "for",
-        "a",
-        "an",
-        "and",
-        "or",
-        "below",
-        "above",
-        "full",
-    ]
+    re.findall(
+        r"\S+",
+        "answer answers src source sources link links here see read more solution ref reference "
+        "references check this that refer to at click the article blog post video explanation "
+        "details in on for a an and or below above full",
+    )
 )
 
 

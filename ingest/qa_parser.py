@@ -145,7 +145,8 @@ def _follow_up_list(
             path,
             marker_line,
             f"at most one `- ` bullet under `**Follow-ups**:` per key point ({n_points} key "
-            "points); put several probes for one key point as sub-bullets under its bullet",
+            f"point{'s' if n_points != 1 else ''}); put several probes for one key point as "
+            "sub-bullets under its bullet",
             f"{len(out)} bullets",
         )
     return out

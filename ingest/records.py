@@ -41,6 +41,22 @@ class _LineLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.Saf
         return mapping
 
 
+class _Lines(list):
+    """A YAML sequence that remembers the line of each item (plain strings have no dict)."""
+
+    lines: list[int]
+
+
+def _construct_sequence(loader, node):
+    items = _Lines()
+    items.lines = [child.start_mark.line + 1 for child in node.value]
+    yield items
+    items.extend(loader.construct_sequence(node))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
 def load_yaml(path: Path, text: str) -> Any:
     try:
         return yaml.load(text, Loader=_LineLoader)
@@ -70,9 +86,9 @@ def _attach_json_lines(text: str, data: Any) -> None:
     the line of the list that holds them.
     """
     for records in _record_lists(data):
-        dicts = [r for r in records if isinstance(r, dict)]
-        if not dicts:
-            continue
+        dicts = [
+            r for r in records if isinstance(r, dict) and any(field_for(k) == "question" for k in r)
+        ]
         keys = {k for r in dicts for k in r if field_for(k) == "question"}
         if not keys:
             continue
@@ -142,7 +158,10 @@ def parse_records(
     skipped: list[Skipped] = []
     for holder, records in _groups(path, data):
         holder_line = 1
-        for item in records:
+        lines = getattr(records, "lines", None)
+        for position, item in enumerate(records):
+            if lines is not None:
+                holder_line = lines[position]
             if isinstance(item, str):
                 entries.append(entry_from(path, holder_line, {"question": item}, holder))
                 continue

@@ -97,6 +97,7 @@ class _TocEntry:
 @dataclass
 class _Reader:
     lines: list[Line]
+    file_category: str | None = None  # from front matter: before the title's topic
     entries: list[Entry] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     kinds_used: dict[str, int] = field(default_factory=dict)
@@ -225,7 +226,7 @@ class _Reader:
                     c for c in group if kind[id(c)] == "topic" and (inner[id(c)] or below[id(c)])
                 ]
                 asked = [c for c in group if kind[id(c)] == "question"]
-                if len(topics) > len(asked):
+                if topics and len(topics) >= len(asked):
                     for c in asked:
                         head = self.heads[id(c)]
                         if not head.strong and not head.clean.endswith("?"):
@@ -245,6 +246,8 @@ class _Reader:
             if k == "level" and level is None:
                 level = level_heading(self.heads[id(node)].clean)
             node = node.parent
+        if category is None and self.file_category is None and self.title is not None:
+            category = _title_topic(self.heads[id(self.title)].clean)
         return category, level
 
     def _walk(self) -> None:
@@ -495,12 +498,13 @@ class _Reader:
             self._skip(b, reason)
         if missing:
             first = min(t.line for t in self.toc)
+            what = (
+                "question listed in the table of contents has"
+                if missing == 1
+                else ("questions listed in the table of contents have")
+            )
             self.skipped.append(
-                Skipped(
-                    first,
-                    f"{missing} questions listed in the table of contents have no section: "
-                    "stored without an answer",
-                )
+                Skipped(first, f"{missing} {what} no section: stored without an answer")
             )
 
     # ---- helpers ------------------------------------------------------------------------------
@@ -545,6 +549,21 @@ class _Reader:
         return "markdown (questions as " + ", ".join(k for k, _ in used) + ")"
 
 
+_GENERIC_TITLE = re.compile(
+    r"\b(?:top|the|most|common|popular|frequently|asked|interview|interviews|questions?|"
+    r"answers?|and|with|q\s*&\s*a|qa|faq|list|of|flash\s*cards?|cards|notes|cheat\s*sheet|"
+    r"practi[cs]e|to|for|\d+\+?)\b",
+    re.I,
+)
+
+
+def _title_topic(title: str) -> str | None:
+    """The topic a document title names, when its questions sit under no topic heading:
+    `# 50 Computer Vision Interview Questions` -> `Computer Vision`; None if nothing is left."""
+    topic = " ".join(_GENERIC_TITLE.sub(" ", title).split()).strip(" -:&,")
+    return topic[:1].upper() + topic[1:] if topic else None
+
+
 def _only_anchor(text: str) -> bool:
     return bool(re.fullmatch(r"\s*(?:<a\s[^>]*>\s*</a>\s*)+", text, re.I))
 
@@ -561,7 +580,7 @@ def parse_structure(path: Path, text: str, source: str) -> ParsedBank:
     meta, rest, consumed = split_front_matter(path, text)
     category, difficulty, tags = file_defaults(meta)
     defaults = Defaults(category, difficulty, tuple(tags))
-    reader = _Reader(scan_lines(path, rest, offset=consumed))
+    reader = _Reader(scan_lines(path, rest, offset=consumed), file_category=category)
     reader.read()
     skipped = reader.skipped
     questions = build_questions(reader.entries, source, defaults, skipped)

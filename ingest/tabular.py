@@ -103,7 +103,7 @@ def parse_table(
         skipped.append(Skipped(header_line, "the header row", excerpt(delimiter.join(rows[0][1]))))
     for line, row in data_rows:
         record = {field: row[i].strip() if i < len(row) else "" for field, i in index.items()}
-        if is_html or anki:
+        if is_html or anki or path.suffix.lower() == ".txt":  # Anki exports keep HTML
             record = {k: anki_html(v) for k, v in record.items()}
         if not record.get("question"):
             skipped.append(Skipped(line, "a row with no question", excerpt(" | ".join(row)), True))
