@@ -1,13 +1,19 @@
 """Ingest bank files into Chroma: parse, embed what changed, write, then find references.
 
-Idempotent by construction: a file whose bytes are unchanged is skipped outright; inside a
-changed file only questions whose content hash changed are re-embedded, and questions that
-left the file are deleted. A file that fails to parse writes nothing.
+- Idempotent: a file whose bytes are unchanged is skipped outright; inside a changed file
+  only questions whose content hash changed are re-embedded, and questions that left the file
+  are deleted. A file that fails to parse writes nothing.
+- A file is its path (see ingest.identity): two `notes.md` in different folders are both
+  kept, and re-ingesting one touches only its own questions.
+- Every file is read before anything is written. With `strict`, a file that fails or has
+  ambiguous blocks means nothing from the whole run is stored.
+- A file over the size limit is refused from `stat`, before it is read or hashed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -15,10 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.detect import MARKDOWN_SUFFIXES
+from ingest.detect import BANK_SUFFIXES, check_size
 from ingest.errors import BankFormatError
+from ingest.identity import assign_labels
 from ingest.keypoints import extract_key_points
-from ingest.parse import parse_file
+from ingest.parse import read_bank
+from ingest.result import ParsedBank, Skipped
 from interviewer.bank import ChromaBank, Passage, question_metadata
 from interviewer.models import Question, QuestionKind, ReferenceAnswer, ReferenceOrigin
 
@@ -33,11 +41,20 @@ MIN_SECTION_WORDS = 25
 @dataclass
 class FileResult:
     path: Path
-    status: str  # "added", "updated", "unchanged", "failed"
+    # "added", "updated", "unchanged", "moved", "failed", or "held" (fine, but not stored
+    # because --strict refused another file of the run)
+    status: str
     questions: int = 0
     embedded: int = 0
     deleted: int = 0
     error: str | None = None
+    label: str = ""  # the source name its questions carry
+    layout: str = ""
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.label or self.path.name
 
 
 @dataclass
@@ -47,6 +64,7 @@ class IngestReport:
     references_retrieved: int = 0
     references_generated: int = 0
     pruned: int = 0
+    strict_refused: bool = False  # --strict found a problem, so nothing was stored
 
     @property
     def failed(self) -> list[FileResult]:
@@ -54,7 +72,10 @@ class IngestReport:
 
 
 def find_bank_files(paths: Iterable[Path | str]) -> list[Path]:
-    """Expand files and folders (recursively) into bank files, in a stable order."""
+    """Expand files and folders (recursively) into bank files, resolved, in a stable order.
+
+    In folders, READMEs and hidden files are left out; a file named explicitly is always read.
+    """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw).expanduser()
@@ -63,26 +84,21 @@ def find_bank_files(paths: Iterable[Path | str]) -> list[Path]:
                 p
                 for p in sorted(path.rglob("*"))
                 if p.is_file()
-                and p.suffix.lower() in MARKDOWN_SUFFIXES
+                and p.suffix.lower() in BANK_SUFFIXES
                 and not p.name.lower().startswith("readme")
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         elif path.is_file():
             found.append(path)
         else:
             raise FileNotFoundError(f"{path}: no such file or folder. Fix: check the path.")
-    unique = list(dict.fromkeys(p.resolve() for p in found))
-    names: dict[str, Path] = {}
-    for p in unique:
-        if p.name in names:
-            raise BankFormatError(
-                p, None, f"bank files with distinct names (also {names[p.name]}); rename one"
-            )
-        names[p.name] = p
-    return unique
+    return list(dict.fromkeys(p.resolve() for p in found))
 
 
 def file_sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The file's sha256, read in chunks (the size limit is checked before this)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def content_hash(question: Question) -> str:
@@ -124,39 +140,87 @@ def _embed(bank: ChromaBank, texts: Sequence[str], stage: str, progress: Progres
     return np.concatenate(parts)
 
 
-def _ingest_file(
-    bank: ChromaBank, path: Path, progress: Progress | None, report: IngestReport
-) -> list[Question]:
-    """Write one file's questions; returns those that were (re)written."""
-    sha = file_sha(path)
-    stored_sha, stored, _ = bank.source_state(path.name)
-    if stored_sha == sha and stored:
-        report.files.append(FileResult(path, "unchanged", questions=len(stored)))
-        return []
+@dataclass
+class _Plan:
+    """One file, read and compared with the store, not yet written."""
+
+    result: FileResult
+    sha: str = ""
+    stored_path: str = ""  # where its questions are stored now (the old path if it moved)
+    stored: dict[str, str] = field(default_factory=dict)
+    parsed: ParsedBank | None = None
+
+
+def _plan_file(
+    bank: ChromaBank,
+    path: Path,
+    label: str,
+    moved_from: str | None,
+    columns: dict[str, str] | None,
+) -> _Plan:
+    result = FileResult(path, "failed", label=label)
+    plan = _Plan(result, stored_path=moved_from or str(path))
     try:
-        questions = parse_file(path)
+        check_size(path)  # before hashing: a 1 GB file must not be read at all
+        plan.sha = file_sha(path)
+        stored_sha, plan.stored = bank.file_state(plan.stored_path)
+        if stored_sha == plan.sha and plan.stored:
+            result.status = "moved" if moved_from else "unchanged"
+            result.questions = len(plan.stored)
+            return plan
+        plan.parsed = read_bank(path, source=label, columns=columns)
     except BankFormatError as exc:
-        report.files.append(FileResult(path, "failed", error=str(exc)))
+        result.error = str(exc)
+        return plan
+    result.status = "updated" if plan.stored else "added"
+    result.layout = plan.parsed.layout
+    result.skipped = plan.parsed.skipped
+    result.questions = len(plan.parsed.questions)
+    return plan
+
+
+def _strict_problem(result: FileResult) -> str | None:
+    ambiguous = [s for s in result.skipped if s.ambiguous]
+    if not ambiguous:
+        return None
+    where = "; ".join(f"line {s.line}: {s.reason}" for s in ambiguous[:5])
+    more = f" (and {len(ambiguous) - 5} more)" if len(ambiguous) > 5 else ""
+    return (
+        f"{result.path}: expected every block to be a question or plainly not one (--strict), "
+        f"found {len(ambiguous)} ambiguous: {where}{more}. Fix: mark those lines as questions "
+        "or remove them, or ingest without --strict to store the rest"
+    )
+
+
+def _write_file(
+    bank: ChromaBank, plan: _Plan, progress: Progress | None, report: IngestReport
+) -> list[Question]:
+    """Write one parsed file's questions; returns those that were (re)written."""
+    result, parsed = plan.result, plan.parsed
+    path = str(result.path)
+    if parsed is None:  # unchanged, or moved without edits
+        if result.status == "moved":
+            bank.set_file_state(plan.stored_path, plan.sha, new_path=path)
         return []
+    questions = parsed.questions
     hashes = {q.id: content_hash(q) for q in questions}
-    changed = [q for q in questions if stored.get(q.id) != hashes[q.id]]
-    gone = [i for i in stored if i not in hashes]
-    vectors = _embed(bank, [q.text for q in changed], f"embedding {path.name}", progress)
+    changed = [q for q in questions if plan.stored.get(q.id) != hashes[q.id]]
+    gone = [i for i in plan.stored if i not in hashes]
+    name = result.name
+    vectors = _embed(bank, [q.text for q in changed], f"embedding {name}", progress)
     passages = [p for q in changed for p in answer_sections(q)]
-    passage_vectors = _embed(bank, [p.text for p in passages], f"sections {path.name}", progress)
+    passage_vectors = _embed(bank, [p.text for p in passages], f"sections {name}", progress)
     metas = [
-        question_metadata(q, content_hash=hashes[q.id], file_sha=sha, path=str(path))
+        question_metadata(q, content_hash=hashes[q.id], file_sha=plan.sha, path=path)
         for q in changed
     ]
     bank.upsert_questions(changed, vectors, metas)
     bank.replace_passages([q.id for q in changed], passages, passage_vectors)
     bank.delete_questions(gone)
-    if len(changed) < len(questions):
-        bank.set_file_sha(path.name, sha)  # unchanged questions: new file sha, no re-embedding
-    status = "updated" if stored else "added"
-    report.files.append(
-        FileResult(path, status, questions=len(questions), embedded=len(changed), deleted=len(gone))
-    )
+    if len(changed) < len(questions) or plan.stored_path != path:
+        # Unchanged questions: record the new file sha (and path), no re-embedding.
+        bank.set_file_state(plan.stored_path, plan.sha, new_path=path)
+    result.embedded, result.deleted = len(changed), len(gone)
     report.embedded += len(changed) + len(passages)
     return changed
 
@@ -256,9 +320,9 @@ def resolve_references(
 def prune_missing(bank: ChromaBank) -> int:
     """Drop questions whose source file no longer exists; returns how many."""
     removed = 0
-    for source, path in bank.sources().items():
+    for path in bank.stored_files():
         if not Path(path).exists():
-            _, stored, _ = bank.source_state(source)
+            _, stored = bank.file_state(path)
             bank.delete_questions(stored)
             removed += len(stored)
     return removed
@@ -269,16 +333,35 @@ def ingest(
     paths: Iterable[Path | str],
     *,
     prune: bool = False,
+    strict: bool = False,
+    columns: dict[str, str] | None = None,
     writer: ReferenceWriter | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
     """Ingest files or folders into the bank. See the module doc for the guarantees."""
     report = IngestReport()
     files = find_bank_files(paths)
+    stored = {path: f.label for path, f in bank.stored_files().items()}
+    labels, moves = assign_labels(files, stored, os.path.exists)
+    plans = [_plan_file(bank, p, labels[p], moves.get(p), columns) for p in files]
+    report.files = [plan.result for plan in plans]
+    if strict:
+        for plan in plans:
+            problem = _strict_problem(plan.result)
+            if problem:
+                plan.result.status, plan.result.error = "failed", problem
+        if report.failed:
+            report.strict_refused = True
+            for plan in plans:
+                if plan.result.status != "failed":
+                    plan.result.status = "held"
+            return report
     answered_changed = False
     needing: list[str] = []
-    for path in files:
-        written = _ingest_file(bank, path, progress, report)
+    for plan in plans:
+        if plan.result.status == "failed":
+            continue
+        written = _write_file(bank, plan, progress, report)
         answered_changed |= any(q.reference.origin is ReferenceOrigin.authored for q in written)
         needing.extend(q.id for q in written if q.reference.origin is not ReferenceOrigin.authored)
     if prune:

@@ -41,6 +41,15 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class StoredFile:
+    """What the bank holds for one bank file."""
+
+    label: str  # the `source` its questions carry
+    file_sha: str | None
+    questions: int
+
+
+@dataclass(frozen=True)
 class BankStats:
     questions: int
     with_reference: int
@@ -214,20 +223,39 @@ class ChromaBank:
 
     # ---- what ingest needs -------------------------------------------------------------------
 
-    def source_state(self, source: str) -> tuple[str | None, dict[str, str], str | None]:
-        """(file sha, {question id: content hash}, stored path) of what is stored for a source."""
-        found = self.questions.get(where={"source": source}, include=["metadatas"])
+    def stored_files(self) -> dict[str, StoredFile]:
+        """{resolved path: what is stored for that file}: how ingest tells files apart.
+
+        A file is its path, not its bare name: two `notes.md` in different folders are two
+        files (see ingest.identity for the labels their questions carry).
+        """
+        files: dict[str, StoredFile] = {}
+        for meta in self._metadatas():
+            path = meta.get("path") or meta["source"]
+            found = files.get(path)
+            files[path] = StoredFile(
+                meta["source"], meta.get("file_sha"), (found.questions if found else 0) + 1
+            )
+        return files
+
+    def file_state(self, path: str) -> tuple[str | None, dict[str, str]]:
+        """(file sha, {question id: content hash}) of what is stored for the file at `path`."""
+        found = self.questions.get(where={"path": path}, include=["metadatas"])
         hashes = {
             i: m["content_hash"] for i, m in zip(found["ids"], found["metadatas"], strict=True)
         }
         metas = found["metadatas"]
-        file_sha = metas[0]["file_sha"] if metas else None
-        path = metas[0]["path"] if metas else None
-        return file_sha, hashes, path
+        return (metas[0]["file_sha"] if metas else None), hashes
 
-    def sources(self) -> dict[str, str]:
-        """{source name: stored path} for every source in the bank."""
-        return {m["source"]: m["path"] for m in self._metadatas()}
+    def set_file_state(self, path: str, file_sha: str, *, new_path: str | None = None) -> None:
+        """Record that the file at `path` is at `file_sha` (and, when it moved, at `new_path`),
+        without re-embedding its questions."""
+        found = self.questions.get(where={"path": path}, include=["metadatas"])
+        if not found["ids"]:
+            return
+        update = {"file_sha": file_sha, "path": new_path or path}
+        metas = [{**m, **update} for m in found["metadatas"]]
+        self.questions.update(ids=found["ids"], metadatas=metas)
 
     def upsert_questions(
         self, questions: Sequence[Question], embeddings: np.ndarray, metadatas: Sequence[dict]
@@ -241,14 +269,6 @@ class ChromaBank:
                 embeddings=embeddings[start:end],
                 metadatas=list(metadatas[start:end]),
             )
-
-    def set_file_sha(self, source: str, file_sha: str) -> None:
-        """Record that a source's file is unchanged at `file_sha` (no re-embedding)."""
-        found = self.questions.get(where={"source": source}, include=["metadatas"])
-        if not found["ids"]:
-            return
-        metas = [{**m, "file_sha": file_sha} for m in found["metadatas"]]
-        self.questions.update(ids=found["ids"], metadatas=metas)
 
     def update_questions(self, questions: Sequence[Question]) -> None:
         """Rewrite payloads (e.g. a retrieved reference) without touching embeddings."""

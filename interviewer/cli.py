@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from interviewer.settings import BUNDLED_BANK_DIR, REPO_ROOT, get_settings
@@ -56,7 +57,33 @@ def ingest(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Markdown bank files or folders. Default: the bundled bank/.", show_default=False
+            help="Bank files or folders (markdown, CSV, TSV, Anki .txt, JSON, YAML). "
+            "Default: the bundled bank/.",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Show what would be stored (counts per category, levels, samples, every "
+            "skipped block with its line) and write nothing.",
+        ),
+    ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            help="Store nothing when any file fails or has ambiguous blocks (lines that might "
+            "be questions but are not marked as one)."
+        ),
+    ] = False,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            help="Which CSV/TSV columns or JSON/YAML keys hold what, by name or 1-based "
+            "position: question=Front,answer=Back,category=Deck (also difficulty, tags).",
+            show_default=False,
         ),
     ] = None,
     prune: Annotated[
@@ -65,23 +92,40 @@ def ingest(
     data_dir: DataDir = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")] = False,
 ) -> None:
-    """Parse markdown question banks and store them, embedded, in Chroma.
+    """Read question banks and store them, embedded, in Chroma.
 
-    Two formats are understood: Q&A documents (`## Q1: ...` then `**Answer**:`) and question
-    lists (numbered category headings with `- question` bullets). Re-running on unchanged files
-    does nothing; edited questions are updated in place. Questions without an answer get the
-    closest answered question or answer section as a retrieved reference when one is similar
-    enough; otherwise they are marked as having no reference and are never graded offline.
+    Markdown is read by its structure: questions as headings (`## What is X?`, `### Q1: ...`,
+    `#### 1) ...`), bold lines, `<details><summary>` blocks, `Q:`/`A:` pairs or lists, under
+    topic headings that become categories; difficulty from marks (easy/medium/hard, [Easy],
+    👶 ⭐️ 🚀) or front matter. CSV/TSV (header row or --columns), Anki plain-text exports and
+    JSON/YAML lists of objects work too. A table of contents, a legend or an introduction is
+    skipped; "Answer here" or a bare link is no answer.
 
-    Examples:  interviewer ingest bank/   ·   interviewer ingest my_bank.md --prune
+    Re-running on unchanged files does nothing; edited questions are updated in place. Files
+    are told apart by path: two notes.md in different folders are both kept. Questions without
+    an answer get the closest answered question or answer section as a retrieved reference when
+    one is similar enough, else one written by the configured LLM, else none (never graded
+    offline).
+
+    Examples:  interviewer ingest bank/   ·   interviewer ingest theory.md --dry-run   ·
+    interviewer ingest cards.csv --columns question=Front,answer=Back,category=Deck
     """
+    from ingest.fields import parse_columns
+
+    try:
+        column_map = parse_columns(columns)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--columns") from exc
+    targets = paths or [BUNDLED_BANK_DIR]
+    if dry_run:
+        raise typer.Exit(_dry_run(targets, column_map, strict=strict, quiet=quiet))
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from ingest.errors import BankFormatError
     from ingest.pipeline import ingest as run_ingest
 
     bank = _open_bank(data_dir)
-    targets = paths or [BUNDLED_BANK_DIR]
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -94,22 +138,62 @@ def ingest(
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
+                tasks[stage] = bar.add_task(escape(stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
         try:
             report = run_ingest(
-                bank, targets, prune=prune, writer=_reference_writer(), progress=progress
+                bank,
+                targets,
+                prune=prune,
+                strict=strict,
+                columns=column_map,
+                writer=_reference_writer(),
+                progress=progress,
             )
         except (BankFormatError, FileNotFoundError) as exc:
-            err.print(f"[red]error:[/red] {exc}")
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
             raise typer.Exit(2) from exc
     for failed in report.failed:
-        err.print(f"[red]error:[/red] {failed.error}\n  Nothing from this file was stored.")
-    if not quiet:
+        err.print(
+            f"[red]error:[/red] {escape(failed.error or 'failed')}\n  Nothing from this file "
+            "was stored."
+        )
+    if report.strict_refused:
+        err.print("[red]--strict:[/red] nothing from this run was stored.")
+    elif not quiet:
         _print_ingest_summary(bank, report)
     if report.failed:
         raise typer.Exit(1)
+
+
+def _dry_run(targets, columns, *, strict: bool, quiet: bool) -> int:
+    """`ingest --dry-run`: read every file, show what would be stored, write nothing."""
+    from ingest.errors import BankFormatError
+    from ingest.parse import read_bank
+    from ingest.pipeline import find_bank_files
+    from ingest.preview import failed, summarise
+    from ingest.terminal import print_preview, print_totals
+
+    try:
+        files = find_bank_files(targets)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        return 2
+    previews = []
+    for path in files:
+        try:
+            previews.append(summarise(read_bank(path, columns=columns), str(path)))
+        except BankFormatError as exc:
+            previews.append(failed(str(path), str(exc)))
+    for preview in previews:
+        if not quiet or preview.error:
+            print_preview(err if preview.error else console, preview)
+    print_totals(console, previews)
+    bad = any(p.error for p in previews) or (strict and any(p.ambiguous for p in previews))
+    if strict and any(p.ambiguous for p in previews):
+        err.print("[red]--strict:[/red] ambiguous blocks (marked above); this would store nothing.")
+    return 1 if bad else 0
 
 
 def _reference_writer():
@@ -125,25 +209,40 @@ def _reference_writer():
 
 
 def _print_ingest_summary(bank, report) -> None:
+    from ingest.terminal import skipped_table
+
     files = Table(title="Ingest", show_lines=False)
-    for column in ("file", "status", "questions", "embedded", "removed"):
-        files.add_column(column, justify="right" if column != "file" else "left")
+    for column in ("file", "status", "layout", "questions", "embedded", "removed", "skipped"):
+        files.add_column(column, justify="left" if column in ("file", "layout") else "right")
     for f in report.files:
         colour = {"failed": "red", "unchanged": "dim"}.get(f.status, "green")
         files.add_row(
-            f.path.name,
+            escape(f.name),
             f"[{colour}]{f.status}[/{colour}]",
+            escape(f.layout) or "-",
             str(f.questions),
             str(f.embedded),
             str(f.deleted),
+            str(len(f.skipped)),
         )
     console.print(files)
+    for f in report.files:
+        ambiguous = [s for s in f.skipped if s.ambiguous]
+        if ambiguous:
+            console.print(
+                skipped_table(ambiguous, f"{f.name}: {len(ambiguous)} ambiguous blocks skipped")
+            )
+    if any(f.skipped for f in report.files):
+        console.print(
+            "[dim]Every skipped block, with its line and why: `interviewer ingest PATH --dry-run`."
+            "[/dim]"
+        )
     stats = bank.stats()
     summary = Table(title="Bank")
     summary.add_column("category")
     summary.add_column("questions", justify="right")
     for name, n in stats.categories.items():
-        summary.add_row(name, str(n))
+        summary.add_row(escape(name), str(n))
     console.print(summary)
     without = stats.questions - stats.with_reference
     console.print(
@@ -179,7 +278,7 @@ def bank_stats(
     table.add_column("category")
     table.add_column("questions", justify="right")
     for name, n in stats.categories.items():
-        table.add_row(name, str(n))
+        table.add_row(escape(name), str(n))
     console.print(table)
     console.print("reference origin: " + ", ".join(f"{k} {v}" for k, v in stats.by_origin.items()))
 
@@ -205,7 +304,7 @@ def bank_list(
     for column in ("id", "category", "level", "ref", "question"):
         table.add_column(column, overflow="fold")
     for q in questions:
-        table.add_row(q.id, q.category, q.difficulty.value, _ref_label(q), q.text)
+        table.add_row(q.id, escape(q.category), q.difficulty.value, _ref_label(q), escape(q.text))
     console.print(table)
 
 
@@ -241,26 +340,30 @@ def bank_show(
     if as_json:
         print(q.model_dump_json(indent=2))
         return
-    console.print(f"[bold]{q.text}[/bold]")
+    console.print(f"[bold]{escape(q.text)}[/bold]")
     console.print(
-        f"{q.category} · {q.difficulty.value} · {q.kind.value} · "
-        f"{q.source}:{q.line} · tags: {', '.join(q.tags) or '-'}"
+        escape(
+            f"{q.category} · {q.difficulty.value} · {q.kind.value} · "
+            f"{q.source}:{q.line} · tags: {', '.join(q.tags) or '-'}"
+        )
     )
     if q.kind.value == "behavioural":
         console.print("\n[bold]Rubric[/bold]")
         for c in q.criteria:
-            console.print(f"  • {c}")
+            console.print(f"  • {escape(c)}")
         return
     ref = q.reference
     origin = ref.origin.value
     if ref.origin.value == "retrieved":
         origin += f" from {ref.retrieved_from} (similarity {ref.similarity:.2f})"
-    console.print(f"\n[bold]Reference[/bold] ({origin})")
+    console.print(f"\n[bold]Reference[/bold] ({escape(origin)})")
     if ref.usable:
-        console.print(Markdown(ref.text))
+        console.print(Markdown(ref.text))  # Markdown renders text; it does not parse markup
         console.print("\n[bold]Key points[/bold]")
-        for point in ref.key_points:
-            console.print(f"  • {point}")
+        for index, point in enumerate(ref.key_points):
+            console.print(f"  • {escape(point)}")
+            for probe in ref.probes_for(index):
+                console.print(f"      ↳ follow-up: {escape(probe)}", style="dim")
     else:
         console.print("  none: this question is not graded offline.")
 
@@ -290,11 +393,16 @@ def bank_search(
             )
         )
         return
-    table = Table(title=f"Closest to {text!r}")
+    table = Table(title=escape(f"Closest to {text!r}"))
     for column in ("sim", "id", "category", "question"):
         table.add_column(column, overflow="fold")
     for h in hits:
-        table.add_row(f"{h.similarity:.2f}", h.question.id, h.question.category, h.question.text)
+        table.add_row(
+            f"{h.similarity:.2f}",
+            h.question.id,
+            escape(h.question.category),
+            escape(h.question.text),
+        )
     console.print(table)
 
 

@@ -8,6 +8,7 @@ test checks `at.exception` is empty. The pure helpers of `ui.state` are tested d
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -305,23 +306,90 @@ def test_bad_upload_shows_file_and_line_and_stores_nothing(data_dir):
     at.switch_page("views/bank.py").run()
     no_errors(at)
     at.file_uploader(key="bank_upload").upload("bad_bank.md", BAD_BANK.encode(), "text/markdown")
-    at.button[-1].click().run()  # the form's "Ingest" button
+    at.run()  # the preview reads the file; nothing is stored
     no_errors(at)
-    errors = " ".join(e.value for e in at.error)
+    errors = shown(" ".join(e.value for e in at.error))
     assert "bad_bank.md:3: expected" in errors and "**Answer**" in errors, errors
-    assert "Nothing from this file was stored" in errors
+    assert "Nothing from this file will be stored" in errors
+    assert not any(b.key == "bank_store" for b in at.button)  # nothing to store
     assert not (data_dir / "uploads" / "bad_bank.md").exists()
     from interviewer.bank import ChromaBank
 
     assert ChromaBank(get_settings()).count() == 0
 
 
+def shown(markdown: str) -> str:
+    """What the reader sees of escaped markdown (bank text is escaped before display)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+COMMUNITY_BANK = """# Questions
+
+* Legend: 👶 easy ⭐️ medium 🚀 expert
+
+## Regression
+
+**What is linear regression? 👶**
+
+A model that predicts the target as a weighted sum of the features plus an intercept.
+
+**What is [the normal equation](https://x.y)? 🚀**
+
+Answer here
+"""
+
+
+def test_upload_preview_shows_counts_samples_and_skipped_blocks(data_dir):
+    at = new_app()
+    at.switch_page("views/bank.py").run()
+    at.file_uploader(key="bank_upload").upload(
+        "community.md", COMMUNITY_BANK.encode(), "text/markdown"
+    )
+    at.run()
+    no_errors(at)
+    assert not at.error
+    header = shown(" ".join(m.value for m in at.markdown))
+    assert "community.md" in header and "2 questions, 1 with a reference, 1 without" in header
+    categories, samples, skipped = (d.value for d in at.dataframe[-3:])
+    assert list(categories["category"]) == ["Regression"]
+    assert list(samples["question"]) == [
+        "What is linear regression?",
+        "What is the normal equation?",
+    ]
+    assert list(skipped["line"]) == [3, 13]
+    store = next(b for b in at.button if b.key == "bank_store")
+    assert store.label == "Store 2 questions from 1 file(s)"
+    from interviewer.bank import ChromaBank
+
+    assert ChromaBank(get_settings()).count() == 0  # a preview writes nothing
+
+
+def test_upload_with_an_unusable_file_name_is_an_error_not_a_traceback(data_dir):
+    from ui.uploads import preview_uploads
+
+    long_name = "q" * 300 + ".md"
+    previews = preview_uploads(
+        [("bad\x00name.md", TINY_BANK.encode()), (long_name, TINY_BANK.encode())]
+    )
+    errors = [p.error for p in previews]
+    assert "expected a file name without NUL bytes" in errors[0] and "\\x00" in errors[0]
+    assert "at most 255 bytes, found 303" in errors[1]
+    at = new_app()
+    at.switch_page("views/bank.py").run()
+    at.file_uploader(key="bank_upload").upload(long_name, TINY_BANK.encode(), "text/markdown")
+    at.run()
+    no_errors(at)
+    assert "at most 255 bytes" in shown(" ".join(e.value for e in at.error))
+
+
 @pytest.mark.slow
-def test_good_upload_is_ingested_with_progress(data_dir):
+def test_good_upload_is_previewed_then_stored_with_progress(data_dir):
     at = new_app()
     at.switch_page("views/bank.py").run()
     at.file_uploader(key="bank_upload").upload("tiny_bank.md", TINY_BANK.encode(), "text/markdown")
-    at.button[-1].click().run()
+    at.run()
+    no_errors(at)
+    next(b for b in at.button if b.key == "bank_store").click().run()
     no_errors(at)
     assert not at.error
     assert any("Ingested 1 file" in s.value for s in at.success)

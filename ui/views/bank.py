@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import resources
+from ui.state import escape_markdown
 
 LEVELS = ["any", "easy", "medium", "hard"]
 
@@ -29,60 +30,179 @@ def _row(q, similarity: float | None = None) -> dict:
     return row
 
 
+UPLOAD_TYPES = ["md", "markdown", "txt", "csv", "tsv", "tab", "json", "yaml", "yml"]
+
+
+def _uploader_key() -> str:
+    """The uploader's key; a new one after storing empties it (Streamlit cannot clear it)."""
+    n = st.session_state.get("bank_upload_round", 0)
+    return "bank_upload" if n == 0 else f"bank_upload_{n}"
+
+
+def _preview(files, columns) -> list:
+    """Previews of the chosen files, cached by content so a rerun does not re-read them."""
+    import hashlib
+
+    from ui.uploads import preview_uploads
+
+    key = (
+        tuple((f.name, hashlib.sha256(f.getvalue()).hexdigest()) for f in files),
+        tuple(sorted((columns or {}).items())),
+    )
+    cached = st.session_state.get("bank_preview")
+    if not cached or cached[0] != key:
+        cached = (key, preview_uploads([(f.name, f.getvalue()) for f in files], columns))
+        st.session_state["bank_preview"] = cached
+    return cached[1]
+
+
+def preview_card(p) -> None:
+    """What one upload would store: counts, levels, samples and every skipped block.
+
+    Dataframes show bank text as text; any caption that holds it is escaped first.
+    """
+    with st.container(border=True):
+        if p.error:
+            st.error(
+                f"{escape_markdown(p.error)}  \nNothing from this file will be stored.",
+                icon=":material/error:",
+            )
+            return
+        st.markdown(
+            f"**{escape_markdown(p.name)}** · {escape_markdown(p.layout)} · {p.questions} "
+            f"questions, {p.with_reference} with a reference, {p.without} without"
+        )
+        st.caption(" · ".join(f"{level} {n}" for level, n in p.difficulties.items()))
+        st.dataframe(
+            [
+                {
+                    "category": c.name,
+                    "questions": c.questions,
+                    "with reference": c.with_reference,
+                    "without": c.without,
+                }
+                for c in p.categories
+            ],
+            hide_index=True,
+        )
+        st.dataframe(
+            [
+                {"line": x.line, "question": x.text, "answer starts": x.answer_start}
+                for x in p.samples
+            ],
+            hide_index=True,
+            column_config={"question": st.column_config.TextColumn(width="large")},
+        )
+        if p.skipped:
+            with st.expander(f"Skipped blocks ({len(p.skipped)}, {len(p.ambiguous)} ambiguous)"):
+                st.dataframe(
+                    [
+                        {
+                            "line": x.line,
+                            "why": x.reason + (" (ambiguous)" if x.ambiguous else ""),
+                            "text": x.excerpt,
+                        }
+                        for x in p.skipped
+                    ],
+                    hide_index=True,
+                )
+
+
 def upload_section(bank, s) -> None:
+    from ingest.fields import parse_columns
     from ui.uploads import ingest_uploads
 
     st.subheader("Add questions", divider="gray")
     st.caption(
-        "Upload markdown banks: Q&A documents (`## Q1: ...`, then `**Answer**:` and "
-        "`**Key points**:`) or question lists (category headings with `- question` bullets). "
-        "A file that does not parse is rejected whole: nothing from it is stored."
+        "Upload question banks: markdown (questions as headings, bold lines, `Q:`/`A:` pairs, "
+        "`<details>` blocks or lists, under topic headings), CSV or TSV with a header row, "
+        "Anki plain-text exports, JSON or YAML. You see what would be stored first; nothing is "
+        "stored until you press Store."
     )
-    with st.form("upload_form", clear_on_submit=True, border=False):
-        files = st.file_uploader(
-            "Markdown files",
-            type=["md", "markdown", "txt"],
-            accept_multiple_files=True,
-            key="bank_upload",
+    files = st.file_uploader(
+        "Bank files", type=UPLOAD_TYPES, accept_multiple_files=True, key=_uploader_key()
+    )
+    with st.expander("Options"):
+        spec = st.text_input(
+            "Columns (CSV, TSV, JSON, YAML)",
+            key="bank_columns",
+            placeholder="question=Front,answer=Back,category=Deck",
+            help="Only needed when the header names are not the usual ones.",
         )
-        submitted = st.form_submit_button("Ingest", type="primary", icon=":material/upload:")
-    if submitted and files:
-        bar = st.progress(0.0, text="Checking the files…")
-
-        def progress(stage: str, done: int, total: int) -> None:
-            bar.progress(min(done / total, 1.0) if total else 1.0, text=f"{stage}: {done}/{total}")
-
-        with st.spinner("Ingesting…"):
-            result = ingest_uploads(
-                bank,
-                [(f.name, f.getvalue()) for f in files],
-                s.data_dir / "uploads",
-                progress=progress,
+        strict = st.toggle(
+            "Strict: store nothing if any block is ambiguous", key="bank_strict", value=False
+        )
+    try:
+        columns = parse_columns(spec)
+    except ValueError as exc:
+        st.error(escape_markdown(str(exc)), icon=":material/error:")
+        return
+    if files:
+        previews = _preview(files, columns)
+        for p in previews:
+            preview_card(p)
+        storable = [p for p in previews if not p.error]
+        blocked = strict and any(p.ambiguous for p in storable)
+        if blocked:
+            st.warning(
+                "Strict is on and some blocks are ambiguous: nothing would be stored.",
+                icon=":material/warning:",
             )
-        bar.progress(1.0, text="Done")
-        st.session_state["bank_upload_result"] = result
-        if result.accepted:
-            st.rerun()  # redraw the counts and the table with the new questions
-    elif submitted:
-        st.warning("Choose at least one markdown file first.", icon=":material/info:")
+        total = sum(p.questions for p in storable)
+        if storable and st.button(
+            f"Store {total} questions from {len(storable)} file(s)",
+            type="primary",
+            icon=":material/upload:",
+            key="bank_store",
+            disabled=blocked,
+        ):
+            bar = st.progress(0.0, text="Storing…")
+
+            def progress(stage: str, done: int, total: int) -> None:
+                bar.progress(
+                    min(done / total, 1.0) if total else 1.0, text=f"{stage}: {done}/{total}"
+                )
+
+            with st.spinner("Ingesting…"):
+                result = ingest_uploads(
+                    bank,
+                    [(f.name, f.getvalue()) for f in files],
+                    s.data_dir / "uploads",
+                    progress=progress,
+                    strict=strict,
+                    columns=columns,
+                )
+            bar.progress(1.0, text="Done")
+            st.session_state["bank_upload_result"] = result
+            st.session_state.pop("bank_preview", None)
+            if result.accepted:
+                st.session_state["bank_upload_round"] = (
+                    st.session_state.get("bank_upload_round", 0) + 1
+                )
+                st.rerun()  # redraw the counts and the table with the new questions
     result = st.session_state.get("bank_upload_result")
     if result is None:
         return
     for error in result.errors:
-        st.error(f"{error}  \nNothing from this file was stored.", icon=":material/error:")
+        st.error(
+            f"{escape_markdown(error)}  \nNothing from this file was stored.",
+            icon=":material/error:",
+        )
     if result.report is not None and result.accepted:
         st.success(
-            f"Ingested {len(result.accepted)} file(s): {', '.join(result.accepted)}.",
+            f"Ingested {len(result.accepted)} file(s): "
+            f"{escape_markdown(', '.join(result.accepted))}.",
             icon=":material/check_circle:",
         )
         st.dataframe(
             [
                 {
-                    "file": f.path.name,
+                    "file": f.name,
                     "status": f.status,
                     "questions": f.questions,
                     "embedded": f.embedded,
                     "removed": f.deleted,
+                    "skipped": len(f.skipped),
                 }
                 for f in result.report.files
                 if f.status != "failed"
@@ -154,15 +274,24 @@ def page() -> None:
         q = bank.get(chosen) if chosen else None
         if q is not None:
             with st.container(border=True):
-                st.markdown(f"**{q.text}**")
+                st.markdown(f"**{escape_markdown(q.text)}**")
                 st.caption(
-                    f"{q.category} · {q.difficulty.value} · {q.kind.value} · "
-                    f"{q.source}:{q.line} · reference: {_reference(q)}"
+                    escape_markdown(
+                        f"{q.category} · {q.difficulty.value} · {q.kind.value} · "
+                        f"{q.source}:{q.line} · reference: {_reference(q)}"
+                    )
                 )
                 if q.kind.value == "behavioural":
-                    st.markdown("\n".join(f"- {c}" for c in q.criteria))
+                    st.markdown("\n".join(f"- {escape_markdown(c)}" for c in q.criteria))
                 elif q.reference.usable:
-                    st.markdown("**Key points**\n" + "\n".join(f"- {p}" for p in q.criteria))
+                    lines = ["**Key points**"]
+                    for index, point in enumerate(q.criteria):
+                        lines.append(f"- {escape_markdown(point)}")
+                        lines += [
+                            f"    - *follow-up:* {escape_markdown(probe)}"
+                            for probe in q.reference.probes_for(index)
+                        ]
+                    st.markdown("\n".join(lines))
                     with st.expander("Reference answer"):
                         st.markdown(q.reference.text)
                 else:
