@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 from ingest.difficulty import strip_level_tags
 from ingest.markdown import collapse_space, plain_inline
@@ -84,6 +85,11 @@ def _drop_residue_after_last_mark(text: str) -> str:
     if 0 < len(residue) <= 2 and residue.isalpha():
         return text[: marks[-1].end()] + re.sub(r"[^*_`\s]", "", tail)
     return text
+
+
+def loose_key(text: str) -> str:
+    """Letters and digits only, lower case: `isn’t` and `isn't` are the same question."""
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).lower())
 
 
 def first_word(text: str) -> str:

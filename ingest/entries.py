@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ingest.answers import reference_from, why_not_an_answer
 from ingest.categories import infer_category
+from ingest.cleaning import loose_key
 from ingest.list_parser import kind_of
 from ingest.result import Skipped, excerpt
 from interviewer.models import (
@@ -20,7 +21,6 @@ from interviewer.models import (
     Question,
     QuestionKind,
     ReferenceOrigin,
-    normalise_text,
 )
 
 
@@ -55,7 +55,7 @@ def build_questions(
         if not entry.text:
             skipped.append(Skipped(entry.line, "a question with no text", ambiguous=True))
             continue
-        key = normalise_text(entry.text)
+        key = loose_key(entry.text)
         if key in first:
             original = kept[first[key]]
             skipped.append(

@@ -44,14 +44,20 @@ from ingest.blocks import (
     list_items,
     sections,
 )
-from ingest.cleaning import SOURCE_LINK, clean_question, reads_as_question, strip_markup
+from ingest.cleaning import (
+    SOURCE_LINK,
+    clean_question,
+    loose_key,
+    reads_as_question,
+    strip_markup,
+)
 from ingest.difficulty import DEFAULT_MARKS, find_level, level_heading, parse_legend
 from ingest.entries import Defaults, Entry, build_questions
 from ingest.errors import BankFormatError
 from ingest.markdown import Line, scan_lines, split_front_matter
 from ingest.qa_parser import file_defaults
 from ingest.result import ParsedBank, Skipped, excerpt
-from interviewer.models import Difficulty, normalise_text
+from interviewer.models import Difficulty
 
 EXPECTED = (
     "a question bank: questions as headings (`## What is X?`, `### Q1: ...`, `#### 1) ...`), "
@@ -241,8 +247,9 @@ class _Reader:
         node: Section | None = s
         while node is not None:
             k = self.kind.get(id(node))
-            if k == "topic" and category is None:
-                category = self.heads[id(node)].clean or None
+            name = self.heads[id(node)].clean if k == "topic" else ""
+            if category is None and name and _title_topic(name):
+                category = name  # "## Questions" names no topic: look further out
             if k == "level" and level is None:
                 level = level_heading(self.heads[id(node)].clean)
             node = node.parent
@@ -295,9 +302,36 @@ class _Reader:
         starts = [i for i, b in enumerate(body) if self._starter(b)]
         first = starts[0] if starts else len(body)
         preamble = self._is_preamble(s)
-        for b in body[:first]:
-            self._outside(b, s, preamble)
         category, level = self._context(s)
+        pre = body[:first]
+        listed: Entry | None = None  # the last list question, which a `<details>` may answer
+        skip = False
+        for j, b in enumerate(pre):
+            if skip:
+                skip = False
+                continue
+            nxt = pre[j + 1] if j + 1 < len(pre) else None
+            if b.kind == "details" and self._answer_box(b) and listed and not listed.answer:
+                listed.answer, listed.answer_line = self._details_answer(b)[1:]
+                listed = None
+                continue
+            if b.kind == "para" and nxt is not None and self._answer_box(nxt):
+                text = " ".join(self.lines[i].text.strip() for i in range(b.start, b.end))
+                if reads_as_question(clean_question(text)):
+                    # A plain question line whose answer is folded away under it.
+                    _, answer, answer_line = self._details_answer(nxt)
+                    entry = Entry(
+                        clean_question(text),
+                        self.lines[b.start].number,
+                        category,
+                        find_level(text, self.marks) or level,
+                        answer,
+                        answer_line,
+                    )
+                    self._add(entry, "questions with <details> answers", b.start, text)
+                    skip = True
+                    continue
+            listed = self._outside(b, s, preamble)
         for n, i in enumerate(starts):
             end = body[starts[n + 1]].start if n + 1 < len(starts) else s.body_end
             self._starter_entry(body, i, end, category, level)
@@ -318,6 +352,22 @@ class _Reader:
         if find_level(text, self.marks) or STRONG_PREFIX.match(strip_markup(inner)):
             return True
         return not self.require_marks and reads_as_question(clean)
+
+    def _details_answer(self, b: Block) -> tuple[str, str, int | None]:
+        """(summary, the content under it, the line the content starts on) of a details block."""
+        joined = "\n".join(self.lines[j].text for j in range(b.start, b.end))
+        match = SUMMARY.search(joined)
+        if match is None:
+            inside, summary, first = joined, "", b.start
+        else:
+            inside, summary = joined[match.end() :], match.group(1)
+            first = b.start + joined[: match.end()].count("\n")
+        inside = re.sub(r"^\s*<details[^>]*>|</details\s*>\s*$", "", inside.strip(), flags=re.I)
+        return summary, self._clean_answer(dedent(inside.split("\n"))), self._line_number(first)
+
+    def _answer_box(self, b: Block) -> bool:
+        """A `<details>` whose summary is a label (`Answer`, `Show solution`), not a question."""
+        return b.kind == "details" and not self._starter(b)
 
     def _summary(self, b: Block) -> str:
         match = SUMMARY.search("\n".join(self.lines[i].text for i in range(b.start, b.end)))
@@ -342,13 +392,8 @@ class _Reader:
                 )
                 answer_start = nxt.end
         else:  # details
-            joined = "\n".join(self.lines[j].text for j in range(b.start, b.end))
-            match = SUMMARY.search(joined)
-            text, kind = match.group(1), "<details> blocks"  # type: ignore[union-attr]
-            inside = joined[match.end() :]  # type: ignore[union-attr]
-            inside = re.sub(r"</details\s*>\s*$", "", inside.rstrip(), flags=re.I)
-            first_line = b.start + joined[: match.end()].count("\n")  # type: ignore[union-attr]
-            answer = self._clean_answer(dedent(inside.split("\n")))
+            text, answer, answer_line = self._details_answer(b)
+            kind = "<details> blocks"
             rest = self._answer(b.end, end)
             entry = Entry(
                 clean_question(text),
@@ -356,7 +401,7 @@ class _Reader:
                 category,
                 find_level(text, self.marks) or level,
                 "\n\n".join(p for p in (answer, rest) if p),
-                self._line_number(first_line),
+                answer_line,
             )
             self._add(entry, kind, b.start, text)
             return
@@ -370,14 +415,17 @@ class _Reader:
         )
         self._add(entry, kind, b.start, text)
 
-    def _outside(self, b: Block, s: Section, preamble: bool) -> None:
-        """A block before any question in its section: a list of questions, or skipped."""
+    def _outside(self, b: Block, s: Section, preamble: bool) -> Entry | None:
+        """A block before any question in its section: a list of questions, or skipped.
+
+        Returns the last question a list gave (a `<details>` right under it may answer it).
+        """
         first = self.lines[b.start].text
         if b.kind == "list":
             if self._toc_like(b):
                 self._read_toc(b, s)
             elif not preamble and self._question_list(b):
-                self._list_questions(b, s)
+                return self._list_questions(b, s)
             elif any(i in self.legend_lines for i in range(b.start, b.end)):
                 self._skip(b, "introduction with the difficulty legend")
             else:
@@ -417,6 +465,7 @@ class _Reader:
                 "details": "a collapsible block outside any question",
             }.get(b.kind, "not a question")
             self._skip(b, reason)
+        return None
 
     def _question_list(self, b: Block) -> bool:
         items = list_items(self.lines, b)
@@ -426,8 +475,9 @@ class _Reader:
     def _item_asks(self, text: str) -> bool:
         return reads_as_question(clean_question(text)) or find_level(text, self.marks) is not None
 
-    def _list_questions(self, b: Block, s: Section) -> None:
+    def _list_questions(self, b: Block, s: Section) -> Entry | None:
         category, level = self._context(s)
+        last = None
         for index, text, nested in list_items(self.lines, b):
             if not self._item_asks(text):
                 self._skip_line(index, "a list item that is not a question", ambiguous=True)
@@ -442,6 +492,8 @@ class _Reader:
                 self.lines[nested[0]].number if nested else None,
             )
             self._add(entry, "lists", index, text)
+            last = entry
+        return last
 
     # ---- tables of contents -----------------------------------------------------------------
 
@@ -479,13 +531,15 @@ class _Reader:
         self._toc_blocks.append((b, listed))
 
     def _resolve_toc(self) -> None:
-        by_text = {normalise_text(e.text): e for e in self.entries}
+        keys = [loose_key(e.text) for e in self.entries]
+        known = set(keys)
         missing = 0
         for item in self.toc:
-            if (item.anchor and item.anchor.lower() in self.anchors) or normalise_text(
-                item.text
-            ) in by_text:
+            key = loose_key(item.text)
+            if (item.anchor and item.anchor.lower() in self.anchors) or key in known:
                 continue
+            if len(key) >= 24 and any(k.startswith(key) or key.startswith(k) for k in keys):
+                continue  # the contents shortened (or the heading extended) the question
             missing += 1
             self.entries.append(Entry(item.text, item.line, item.topic))
             self.kinds_used["contents entries"] = self.kinds_used.get("contents entries", 0) + 1

@@ -188,3 +188,45 @@ def test_bad_json_and_yaml_name_the_line(tmp_path):
     empty.write_text('{"name": "no list here"}')
     with pytest.raises(BankFormatError, match="a list of objects with a question field"):
         read_bank(empty)
+
+
+def test_a_details_answer_under_a_list_item_or_a_plain_question_line(tmp_path):
+    text = (
+        "## Basics\n\n1. What is supervised learning?\n<details><summary><b>Answer</b></summary>\n\n"
+        "Learning a mapping from inputs to labelled outputs.\n\n</details>\n\n"
+        "What is semi-supervised learning?\n<details><summary>Solution</summary>\n"
+        "Using a few labels and many unlabelled examples together.\n</details>\n"
+    )
+    parsed = read(tmp_path, text)
+    assert [(q.text, q.reference.text) for q in parsed.questions] == [
+        ("What is supervised learning?", "Learning a mapping from inputs to labelled outputs."),
+        (
+            "What is semi-supervised learning?",
+            "Using a few labels and many unlabelled examples together.",
+        ),
+    ]
+    assert parsed.skipped == []
+
+
+def test_a_generic_questions_heading_is_not_a_category(tmp_path):
+    text = (
+        "# 65 Machine Learning Interview Questions 2024\n\nIntro.\n\n## Questions\n\n"
+        "#### 1) What is bias? [[src](https://x.y)]\n\nError from wrong assumptions.\n\n"
+        "## Contributions\n\n1. Fork the repository.\n2. Open a pull request.\n"
+    )
+    parsed = read(tmp_path, text)
+    assert [(q.text, q.category) for q in parsed.questions] == [
+        ("What is bias?", "Machine Learning")
+    ]
+    assert [s.reason for s in parsed.skipped] == ["introduction", "a list that is not questions"]
+
+
+def test_contents_entries_match_sections_despite_quotes_and_shortening(tmp_path):
+    text = (
+        "* [Q1: Why isn’t accuracy enough?](#q1)\n"
+        "* [Q2: What can you do to reduce overfitting in a deep network](#q2)\n\n"
+        "### Q1: Why isn't accuracy enough? ###\n\nBecause of class imbalance.\n\n"
+        "### Q2: What can you do to reduce overfitting in a deep network? Name three ways. ###\n\n"
+        "More data, regularisation and early stopping.\n"
+    )
+    assert [q.line for q in read(tmp_path, text).questions] == [4, 8]
