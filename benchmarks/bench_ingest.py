@@ -1,17 +1,22 @@
 """Ingest and search benchmark on a generated bank.
 
 Measures, on this machine:
+- parse: reading one 10,000-question file in each accepted layout, before any embedding
+  (target <= 2 s each); wall time and this process's CPU time, since the machine is shared;
 - encode: the model's own encode time for exactly the texts ingest embeds (model pre-loaded);
-- ingest: parsing, embedding and writing a fresh bank of N questions (target <= 1.5x encode);
+- ingest: parsing, embedding and writing a fresh bank of N questions (target <= 1.5x encode),
+  for the Q&A layout and for a community layout (bold questions under topics);
 - re-ingest: the same files again, unchanged (target >= 10x faster than ingest);
 - search: p50/p95 of `ChromaBank.search(text, k=5)`, query embedding included (target p95 <= 20 ms).
 
 Usage: python -m benchmarks.bench_ingest [--sizes 10000] [--search-sizes 100000] [--queries 200]
+       [--parse-size 10000] [--only parse]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -88,6 +93,138 @@ def generate_bank(folder: Path, size: int, per_file: int = 500, seed: int = 7) -
     return texts
 
 
+ANSWERS = [
+    "{t} matters because it changes what the model can learn; the usual caveat is data size "
+    "(case {i}).",
+    "Start from a baseline, then tune {t}. It trades bias for variance, and the validation curve "
+    "shows where to stop (case {i}).",
+    "With {t} the main risk is leakage between train and test. Split first, then fit (case {i}).",
+]
+MARKS = ("👶", "⭐️", "🚀")
+
+
+def _questions(size: int, seed: int = 11) -> list[tuple[str, str, int]]:
+    """(question, answer, level index) triples, all different."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(size):
+        t, u = rng.sample(TOPICS, 2)
+        q = rng.choice(ANGLES).format(t=t, u=u, n=rng.randint(2, 99_999)) + f" (case {i})?"
+        out.append((q, rng.choice(ANSWERS).format(t=t, i=i), i % 3))
+    return out
+
+
+def layout_files(size: int) -> dict[str, tuple[str, str]]:
+    """{layout: (file name, text)}: one `size`-question file per accepted layout."""
+    qs = _questions(size)
+    topics = 20
+    per_topic = max(1, size // topics)
+
+    def topic(i: int) -> str:
+        return f"Topic {i // per_topic}"
+
+    def md(render, title: str = "# Generated bank\n") -> str:
+        parts = [title]
+        for i, (q, a, level) in enumerate(qs):
+            if i % per_topic == 0 and render.__name__ != "flat":
+                parts.append(f"\n## {topic(i)}\n")
+            parts.append(render(i, q, a, level))
+        return "".join(parts)
+
+    def bold(i, q, a, level):
+        return f"\n**{q} {MARKS[level]}**\n\n{a}\n\n<br/>\n"
+
+    def src_heading(i, q, a, level):
+        return f"\n#### {i + 1}) {q} [[src](https://example.com/{i})]\n\n{a}\n"
+
+    def flat(i, q, a, level):
+        return f"\n### {i + 1}. {q} [[src]](https://example.com/{i})\n\n{a}\n"
+
+    def details(i, q, a, level):
+        return f"\n<details>\n<summary>{q}</summary>\n\n{a}\n\n</details>\n"
+
+    def qa_pair(i, q, a, level):
+        return f"\nQ: {q}\nA: {a}\n"
+
+    def listed(i, q, a, level):
+        return f"- {q}\n"
+
+    toc = "".join(f"* [Q{i + 1}: {q}](#q{i + 1})\n" for i, (q, _, _) in enumerate(qs))
+    sections = "".join(
+        f"\n### Q{i + 1}: {q} ###\n\n{a}\n\n![figure](https://example.com/{i}.png)\n"
+        for i, (q, a, _) in enumerate(qs)
+    )
+    qa = "---\ncategory: Generated\n---\n" + "".join(
+        f"\n## Q{i + 1}: {q}\n\n**Answer**:\n\n{a}\n\n**Key points**:\n- {a}\n\n---\n"
+        for i, (q, a, _) in enumerate(qs)
+    )
+    question_list = "".join(
+        (f"\n### {i // per_topic + 1}. **{topic(i)}:**\n\n" if i % per_topic == 0 else "")
+        + f"- {q}\n"
+        for i, (q, _, _) in enumerate(qs)
+    )
+
+    def cell(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"'
+
+    csv_rows = "".join(
+        f"{cell(q)},{cell(a)},{topic(i)},{('easy', 'medium', 'hard')[lv]}\n"
+        for i, (q, a, lv) in enumerate(qs)
+    )
+    tsv_rows = "".join(f"{q}\t{a}\t{topic(i)}\n" for i, (q, a, _) in enumerate(qs))
+    anki_rows = "".join(f"{q}\t{a}<br>Second line.\tgenerated\n" for q, a, _ in qs)
+    records = [
+        {"question": q, "answer": a, "category": topic(i), "difficulty": lv + 1}
+        for i, (q, a, lv) in enumerate(qs)
+    ]
+    yaml_text = "".join(
+        f"- question: {json.dumps(q)}\n  answer: {json.dumps(a)}\n  category: {topic(i)}\n"
+        f"  difficulty: {('easy', 'medium', 'hard')[lv]}\n"
+        for i, (q, a, lv) in enumerate(qs)
+    )
+    return {
+        "Q&A document": ("qa.md", qa),
+        "question list": ("list.md", question_list),
+        "bold questions under topics": ("bold.md", md(bold)),
+        "numbered headings with [[src]]": ("src.md", md(src_heading)),
+        "numbered headings, no topics": ("flat.md", md(flat)),
+        "linked contents, then sections": ("toc.md", "# Generated\n\n" + toc + sections),
+        "<details> blocks": ("details.md", md(details)),
+        "Q:/A: pairs": ("pairs.md", md(qa_pair)),
+        "lists of questions": ("lists.md", md(listed)),
+        "CSV": ("bank.csv", "question,answer,category,difficulty\n" + csv_rows),
+        "TSV": ("bank.tsv", "Front\tBack\tDeck\n" + tsv_rows),
+        "Anki notes": ("anki.txt", anki_rows),
+        "JSON": ("bank.json", json.dumps({"questions": records}, indent=1)),
+        "YAML": ("bank.yaml", yaml_text),
+    }
+
+
+def parse_layouts(size: int) -> list[dict]:
+    """Wall and CPU seconds to read a `size`-question file in each layout (no embedding)."""
+    from ingest.parse import read_bank
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for layout, (name, text) in layout_files(size).items():
+            path = Path(tmp) / name
+            path.write_text(text)
+            wall, cpu = time.perf_counter(), time.process_time()
+            parsed = read_bank(path)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            assert len(parsed.questions) == size, (layout, len(parsed.questions))
+            rows.append(
+                {
+                    "layout": layout,
+                    "questions": len(parsed.questions),
+                    "mb": path.stat().st_size / 1e6,
+                    "wall_s": wall,
+                    "cpu_s": cpu,
+                }
+            )
+    return rows
+
+
 def time_searches(bank, queries: int) -> list[float]:
     """Milliseconds per `bank.search(text, k=5)` over a fixed, seeded set of query texts."""
     rng = random.Random(1)
@@ -106,7 +243,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run(size: int, queries: int) -> dict[str, float]:
+INGEST_LAYOUTS = {
+    "qa": "Q&A files of 500 questions",
+    "bold": "one community file (bold questions under topics)",
+}
+
+
+def run(size: int, queries: int, layout: str = "qa") -> dict[str, float]:
+    from ingest.parse import read_bank
     from ingest.pipeline import ingest
     from interviewer.bank import ChromaBank
     from interviewer.embeddings import encode, warm_up
@@ -115,7 +259,13 @@ def run(size: int, queries: int) -> dict[str, float]:
     warm_up()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        texts = generate_bank(root / "bank", size)
+        if layout == "qa":
+            texts = generate_bank(root / "bank", size)
+        else:
+            name, text = layout_files(size)["bold questions under topics"]
+            (root / "bank").mkdir()
+            (root / "bank" / name).write_text(text)
+            texts = [q.text for q in read_bank(root / "bank" / name).questions]
 
         start = time.perf_counter()
         for i in range(0, len(texts), 256):  # the same batching as the pipeline
@@ -136,6 +286,7 @@ def run(size: int, queries: int) -> dict[str, float]:
         timings = time_searches(bank, queries)
     return {
         "questions": size,
+        "layout": INGEST_LAYOUTS[layout],
         "encode_s": encode_s,
         "ingest_s": ingest_s,
         "ingest_over_encode": ingest_s / encode_s,
@@ -206,24 +357,45 @@ def main(argv: list[str] | None = None) -> None:
         help="comma-separated index sizes for search only (see search_at_scale)",
     )
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--parse-size", type=int, default=10_000, help="questions per parse file")
+    parser.add_argument(
+        "--layouts", default="qa,bold", help=f"ingest layouts: {', '.join(INGEST_LAYOUTS)}"
+    )
+    parser.add_argument(
+        "--only", default="parse,search,ingest", help="which parts: parse, search, ingest"
+    )
     args = parser.parse_args(argv)
-    print(f"bench_ingest · cores={os.cpu_count()}")
-    for size in (int(s) for s in args.search_sizes.split(",") if s):
-        r = search_at_scale(size, args.queries)
-        print(
-            f"  {r['questions']:>7,} questions (10,000 embedded, the rest noisy copies): "
-            f"search p50 {r['search_p50_ms']:.1f} ms, p95 {r['search_p95_ms']:.1f} ms "
-            "(target <= 20 ms)"
-        )
-    for size in (int(s) for s in args.sizes.split(",") if s):
-        r = run(size, args.queries)
-        print(
-            f"  {r['questions']:>7,} questions: encode {r['encode_s']:.1f} s · "
-            f"ingest {r['ingest_s']:.1f} s ({r['ingest_over_encode']:.2f}x encode, target <= 1.5x)"
-            f" · re-ingest {r['reingest_s']:.2f} s ({r['reingest_speedup']:.0f}x faster, "
-            f"target >= 10x) · search p50 {r['search_p50_ms']:.1f} ms, "
-            f"p95 {r['search_p95_ms']:.1f} ms (target <= 20 ms)"
-        )
+    parts = set(args.only.split(","))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"bench_ingest · cores={os.cpu_count()} · load average {load:.1f}")
+    if "parse" in parts:
+        print(f"  parse, one {args.parse_size:,}-question file per layout (target <= 2 s):")
+        for r in parse_layouts(args.parse_size):
+            flag = "ok" if r["wall_s"] <= 2 else "OVER"
+            print(
+                f"    {r['layout']:<32} {r['mb']:4.1f} MB  {r['wall_s']:5.2f} s wall "
+                f"({r['cpu_s']:.2f} s CPU)  {flag}"
+            )
+    if "search" in parts:
+        for size in (int(s) for s in args.search_sizes.split(",") if s):
+            r = search_at_scale(size, args.queries)
+            print(
+                f"  {r['questions']:>7,} questions (10,000 embedded, the rest noisy copies): "
+                f"search p50 {r['search_p50_ms']:.1f} ms, p95 {r['search_p95_ms']:.1f} ms "
+                "(target <= 20 ms)"
+            )
+    if "ingest" in parts:
+        for layout in args.layouts.split(","):
+            for size in (int(s) for s in args.sizes.split(",") if s):
+                r = run(size, args.queries, layout)
+                print(
+                    f"  {r['questions']:>7,} questions, {r['layout']}: encode {r['encode_s']:.1f} s"
+                    f" · ingest {r['ingest_s']:.1f} s ({r['ingest_over_encode']:.2f}x encode, "
+                    f"target <= 1.5x) · re-ingest {r['reingest_s']:.2f} s "
+                    f"({r['reingest_speedup']:.0f}x faster, target >= 10x) · search p50 "
+                    f"{r['search_p50_ms']:.1f} ms, p95 {r['search_p95_ms']:.1f} ms "
+                    "(target <= 20 ms)"
+                )
 
 
 if __name__ == "__main__":

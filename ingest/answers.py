@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ingest.cleaning import HTML_TAG, IMAGE, is_link_only, is_placeholder
-from ingest.keypoints import MAX_WORDS, extract_key_points, prose_sentences
+from ingest.keypoints import MAX_WORDS, extract_key_points, plain_prose, prose_sentences
 from interviewer.models import ReferenceAnswer, ReferenceOrigin
 
 NO_REFERENCE = ReferenceAnswer(origin=ReferenceOrigin.none)
@@ -48,7 +48,9 @@ def trim_answer(lines: list[str]) -> str:
 
 def _for_key_points(answer: str) -> str:
     """HTML tags and images are layout, not claims: drop them before picking key points."""
-    return HTML_TAG.sub(" ", IMAGE.sub(" ", answer))
+    if "![" in answer:
+        answer = IMAGE.sub(" ", answer)
+    return HTML_TAG.sub(" ", answer) if "<" in answer else answer
 
 
 def community_key_points(answer: str, wanted: int = 3) -> list[str]:
@@ -58,11 +60,12 @@ def community_key_points(answer: str, wanted: int = 3) -> list[str]:
     a reference with one point grades an answer on one sentence.
     """
     prose = unwrap(_for_key_points(answer))
-    points = extract_key_points(prose)
+    fast = plain_prose(prose)
+    points = fast[0] if fast else extract_key_points(prose)
     if len(points) >= wanted:
         return points
     seen = {_norm(p) for p in points}
-    for sentence in prose_sentences(prose):
+    for sentence in fast[1] if fast else prose_sentences(prose):
         if len(points) >= wanted:
             break
         key = _norm(sentence)
@@ -102,8 +105,11 @@ def unwrap(markdown: str) -> str:
     return "\n".join(out)
 
 
+_NON_WORDS = re.compile(r"\W+")
+
+
 def _norm(text: str) -> str:
-    return re.sub(r"\W+", " ", text.lower()).strip()
+    return _NON_WORDS.sub(" ", text.lower()).strip()
 
 
 def why_not_an_answer(answer: str) -> str | None:
@@ -117,9 +123,14 @@ def why_not_an_answer(answer: str) -> str | None:
     return None
 
 
-def reference_from(answer: str, key_points: list[str] | None = None) -> ReferenceAnswer:
-    """An authored reference for a real answer; NO_REFERENCE for none, placeholders and links."""
-    if why_not_an_answer(answer):
+def reference_from(
+    answer: str, key_points: list[str] | None = None, *, checked: bool = False
+) -> ReferenceAnswer:
+    """An authored reference for a real answer; NO_REFERENCE for none, placeholders and links.
+
+    `checked`: the caller already asked `why_not_an_answer`.
+    """
+    if not checked and why_not_an_answer(answer):
         return NO_REFERENCE
     points = [p for p in key_points or [] if p.strip()][:6] or community_key_points(answer)
     if not points:

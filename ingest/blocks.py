@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ingest.cleaning import clean_question
 from ingest.markdown import Line
@@ -82,6 +83,7 @@ def sections(lines: list[Line]) -> list[Section]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def bold_line(text: str) -> tuple[str, str] | None:
     """(inner, tail) when the line is one bold span, or None.
 

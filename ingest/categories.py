@@ -104,11 +104,17 @@ _KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+# One pattern per category, compiled once: a keyword counts at the start of a word.
+_PATTERNS = tuple(
+    (category, re.compile(rf"(?<![a-z0-9])(?:{'|'.join(re.escape(w) for w in words)})"))
+    for category, words in _KEYWORDS
+)
+
+
 def infer_category(text: str, default: str = "General") -> str:
     """Best-guess category from keywords; `default` when nothing matches."""
     lowered = text.lower()
-    for category, words in _KEYWORDS:
-        for word in words:
-            if re.search(rf"(?<![a-z0-9]){re.escape(word)}", lowered):
-                return category
+    for category, pattern in _PATTERNS:
+        if pattern.search(lowered):
+            return category
     return default

@@ -8,9 +8,10 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
-from ingest.difficulty import strip_level_tags
-from ingest.markdown import collapse_space, plain_inline
+from ingest.difficulty import has_level_word, strip_level_tags
+from ingest.markdown import plain_inline
 
 # Pictographs, dingbats, misc symbols and their joiners/selectors: marks, never question text.
 EMOJI = re.compile(
@@ -30,6 +31,14 @@ PREFIX = re.compile(
     re.I,
 )
 MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<])")
+_HIDDEN = re.compile("[\ue000-\ue0ff]")
+_OPENING_HASHES = re.compile(r"^#{1,6}\s+")
+_CLOSING_HASHES = re.compile(r"\s#+\s*$")
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+_NOT_WORD = re.compile(r"[\W_]+")
+_MARKERS_AND_SPACE = re.compile(r"[*_`\s]")
+_NOT_MARKERS = re.compile(r"[^*_`\s]")
+_FIRST_WORD = re.compile(r"\W*([A-Za-z']+)")
 
 INTERROGATIVE = frozenset(
     re.findall(
@@ -51,28 +60,46 @@ IMPERATIVE = frozenset(
 def strip_markup(text: str) -> str:
     """Markdown and HTML to plain inline text (links keep their text, images go)."""
     # Escaped characters (`\_\_init\_\_`) are literal: hide them from the emphasis rules.
-    text = MD_ESCAPE.sub(lambda m: chr(0xE000 + ord(m.group(1))), text)
-    text = html.unescape(HTML_TAG.sub(" ", text))
-    text = IMAGE.sub(" ", text)
-    text = plain_inline(text)
-    text = re.sub("[\ue000-\ue0ff]", lambda m: chr(ord(m.group(0)) - 0xE000), text)
-    return collapse_space(text)
+    escaped = "\\" in text
+    if escaped:
+        text = MD_ESCAPE.sub(lambda m: chr(0xE000 + ord(m.group(1))), text)
+    if "<" in text:
+        text = HTML_TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    if "![" in text:
+        text = IMAGE.sub(" ", text)
+    text = plain_inline(text)  # collapses the spaces too
+    if escaped:
+        text = _HIDDEN.sub(lambda m: chr(ord(m.group(0)) - 0xE000), text)
+    return text
 
 
+@lru_cache(maxsize=65536)  # the reader asks about the same line more than once
 def clean_question(raw: str) -> str:
     """A question line as plain text: no markup, emoji, level tags, source links or numbering."""
-    text = html.unescape(HTML_TAG.sub(" ", raw))
-    text = re.sub(r"^#{1,6}\s+", "", text.strip())
-    text = re.sub(r"\s#+\s*$", "", text)  # closing hashes: `### Q1: ... ###`
-    text = SOURCE_LINK.sub(" ", text)
-    text = re.sub(r"\(\s*\)|\[\s*\]", " ", strip_level_tags(text))
-    text = _drop_residue_after_last_mark(text)
-    text = EMOJI.sub(" ", text)
+    # Each step runs only when its marker is present: this runs on every candidate line.
+    text = raw.strip()
+    if "<" in text:
+        text = HTML_TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    if text.startswith("#"):
+        text = _OPENING_HASHES.sub("", text)
+    if text.endswith("#"):
+        text = _CLOSING_HASHES.sub("", text)  # closing hashes: `### Q1: ... ###`
+    if "[" in text:
+        text = SOURCE_LINK.sub(" ", text)
+    if "![" in text or has_level_word(text):
+        text = strip_level_tags(text)
+    if "(" in text or "[" in text:
+        text = _EMPTY_BRACKETS.sub(" ", text)
+    if not text.isascii():
+        text = EMOJI.sub(" ", _drop_residue_after_last_mark(text))
     text = strip_markup(text)
     for _ in range(2):  # `**Q1:** 1. What...` has two prefixes
         text = PREFIX.sub("", text, count=1)
-    text = text.strip(" \t-–—:|*_")
-    return collapse_space(text)
+    return text.strip(" \t-–—:|*_")
 
 
 def _drop_residue_after_last_mark(text: str) -> str:
@@ -81,19 +108,19 @@ def _drop_residue_after_last_mark(text: str) -> str:
     if not marks:
         return text
     tail = text[marks[-1].end() :]
-    residue = re.sub(r"[*_`\s]", "", tail)
+    residue = _MARKERS_AND_SPACE.sub("", tail)
     if 0 < len(residue) <= 2 and residue.isalpha():
-        return text[: marks[-1].end()] + re.sub(r"[^*_`\s]", "", tail)
+        return text[: marks[-1].end()] + _NOT_MARKERS.sub("", tail)
     return text
 
 
 def loose_key(text: str) -> str:
     """Letters and digits only, lower case: `isn’t` and `isn't` are the same question."""
-    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).lower())
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
 def first_word(text: str) -> str:
-    match = re.match(r"\W*([A-Za-z']+)", text)
+    match = _FIRST_WORD.match(text)
     return match.group(1).lower() if match else ""
 
 
@@ -125,14 +152,20 @@ FILLER = frozenset(
 
 def is_placeholder(text: str) -> bool:
     """`Answer here`, `TODO`, `...`: a slot for an answer nobody wrote."""
+    if len(text) > 200 or len(text.split()) > 8:  # placeholders are short
+        return False
     plain = strip_markup(text).strip(" \t()[]")
     return not plain or bool(PLACEHOLDERS.match(plain))
 
 
 def is_link_only(text: str) -> bool:
     """An answer that only points elsewhere (`[[Answer]](url)`, `See [this post](url)`)."""
+    if len(text) > 2000 or ("http" not in text and "](" not in text):
+        return False
     if not (LINK.search(text) or BARE_URL.search(text)):
         return False
-    rest = BARE_URL.sub(" ", LINK.sub(" ", HTML_TAG.sub(" ", text)))
+    rest = HTML_TAG.sub(" ", text) if "<" in text else text
+    rest = LINK.sub(" ", rest) if "](" in rest else rest
+    rest = BARE_URL.sub(" ", rest) if "http" in rest else rest
     words = re.findall(r"[A-Za-z0-9']+", rest)
     return all(w.lower() in FILLER for w in words)

@@ -75,16 +75,38 @@ def word_level(text: str) -> Difficulty | None:
     return hardest(marks_in(value, DEFAULT_MARKS))
 
 
+# Marks are symbols beyond Latin and general punctuation; English text has none, so a regex
+# over this range is a fast first look.
+_SYMBOLS = re.compile("[\u2000-\U0010ffff]")
+
+
 def marks_in(text: str, marks: dict[str, Difficulty]) -> list[Difficulty]:
-    return [marks[ch] for ch in text if ch in marks]
+    return [marks[ch] for ch in _SYMBOLS.findall(text) if ch in marks]
+
+
+_ANY_WORD = re.compile(rf"\b(?:{_WORD})\b", re.I)
 
 
 def find_level(text: str, marks: dict[str, Difficulty]) -> Difficulty | None:
     """The level a question line declares with emoji, a bracketed or labelled tag, or a badge."""
     found = marks_in(text, marks)
-    for pattern in (BRACKET_TAG, LABELLED_TAG, BADGE):
-        found += [WORDS[m.group(1).lower()] for m in pattern.finditer(text)]
+    if has_level_word(text):  # the tag patterns are dearer; most lines name no level
+        for pattern in (BRACKET_TAG, LABELLED_TAG, BADGE):
+            found += [WORDS[m.group(1).lower()] for m in pattern.finditer(text)]
     return hardest(found)
+
+
+def has_level_word(text: str) -> bool:
+    """A level word anywhere (substring tests first: most lines have none)."""
+    low = text.lower()
+    return any(word in low for word in WORDS) and bool(_ANY_WORD.search(text))
+
+
+def may_be_legend(line: str) -> bool:
+    """Cheap test before `parse_legend`: two different level words on one short line."""
+    if line.isascii() or len(line) > 300:  # a legend pairs words with symbols
+        return False
+    return len({w.lower() for w in _ANY_WORD.findall(line)}) >= 2
 
 
 def strip_level_tags(text: str) -> str:
@@ -100,8 +122,8 @@ def level_heading(text: str) -> Difficulty | None:
     return WORDS[match.group(1).lower()] if match else None
 
 
-_SYMBOL_FIRST = re.compile(rf"([^\w\s*_:=\-–\[\](),.;|`])\s*[:=\-–]?\s*({_WORD})\b", re.I)
-_WORD_FIRST = re.compile(rf"\b({_WORD})\s*[:=\-–]?\s*([^\w\s*_:=\-–\[\](),.;|`])", re.I)
+_SYMBOL_FIRST = re.compile(rf"([^\w\s\x00-\u1fff])\s*[:=\-–]?\s*({_WORD})\b", re.I)
+_WORD_FIRST = re.compile(rf"\b({_WORD})\s*[:=\-–]?\s*([^\w\s\x00-\u1fff])", re.I)
 
 
 def parse_legend(line: str) -> dict[str, Difficulty] | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ingest.answers import reference_from, why_not_an_answer
+from ingest.answers import NO_REFERENCE, reference_from, why_not_an_answer
 from ingest.categories import infer_category
 from ingest.cleaning import loose_key
 from ingest.list_parser import kind_of
@@ -78,7 +78,9 @@ def build_questions(
                     excerpt(entry.answer),
                 )
             )
-        reference = reference_from(entry.answer, entry.key_points)
+        reference = (
+            NO_REFERENCE if reason else reference_from(entry.answer, entry.key_points, checked=True)
+        )
         unanswered = reference.origin is ReferenceOrigin.none
         kind = kind_of(entry.text) if unanswered else QuestionKind.technical
         tags = entry.tags or list(defaults.tags)

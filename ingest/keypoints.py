@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.markdown import plain_inline
+from ingest.markdown import collapse_space, plain_inline
 
 MAX_POINTS = 6
 MAX_WORDS = 30
@@ -30,6 +30,10 @@ _LABEL_ONLY = re.compile(r"^\s*\*\*([^*]+?)\*\*\s*(?:\([^)]*\))?\s*:?\s*$")
 _LABEL_CLAIM = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?\*\*([^*]+?)\*\*\s*:?\s*(.+)$")
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)]|✅|❌)\s+(.+)$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+_INLINE_MATHS = re.compile(r"\$[^$]+\$")
+_NUMBERING = re.compile(r"^\d+[.)]\s*")
+_OWN_LABEL = re.compile(r"^[^:]{1,40}: ")
+_NON_WORDS = re.compile(r"\W+")
 
 
 GENERIC_LABELS = {
@@ -66,7 +70,9 @@ def _words(text: str) -> int:
 
 
 def _mostly_maths(raw: str) -> bool:
-    maths = sum(len(m) for m in re.findall(r"\$[^$]+\$", raw))
+    if "$" not in raw:
+        return False
+    maths = sum(len(m) for m in _INLINE_MATHS.findall(raw))
     return maths > 0.4 * max(len(raw), 1)
 
 
@@ -114,7 +120,7 @@ def _sections(markdown: str) -> list[_Section]:
         label_only = _LABEL_ONLY.match(stripped)
         if heading or label_only:
             raw = (heading or label_only).group(1)  # type: ignore[union-attr]
-            label = re.sub(r"^\d+[.)]\s*", "", plain_inline(raw)).rstrip(":")
+            label = _NUMBERING.sub("", plain_inline(raw)).rstrip(":")
             parent = label if heading else sections[-1].heading
             sections.append(_Section(label=label, heading=parent))
             paragraph_open = False
@@ -144,7 +150,7 @@ def _with_label(section: _Section, text: str) -> str:
         label = section.heading
     if not label or text.lower().startswith(label.lower()):
         return text
-    if re.match(r"^[^:]{1,40}: ", text):  # already carries its own label
+    if _OWN_LABEL.match(text):  # already carries its own label
         return text
     return f"{label}: {text}"
 
@@ -168,7 +174,7 @@ def extract_key_points(markdown: str, max_points: int = MAX_POINTS) -> list[str]
                 queues.remove(queue)
                 continue
             point = queue.pop(0)
-            key = re.sub(r"\W+", " ", point.lower()).strip()
+            key = _NON_WORDS.sub(" ", point.lower()).strip()
             if key not in seen:
                 seen.add(key)
                 chosen.append(point)
@@ -199,3 +205,38 @@ def prose_sentences(markdown: str) -> list[str]:
             if _words(sentence) >= MIN_WORDS and not _mostly_maths(sentence):
                 out.append(_clip(sentence))
     return out
+
+
+# Anything that could make a line more than a plain paragraph to the rules above.
+_MARKUP = re.compile(r"[`*_$\[\]<>|#\\~]|^\s*(?:[-+✅❌]|\d+[.)])", re.M)
+
+
+def plain_prose(markdown: str) -> tuple[list[str], list[str]] | None:
+    """`(extract_key_points(md), prose_sentences(md))` computed directly for plain paragraphs
+    (one line each, no markup at all), or None for anything else.
+
+    For such text every rule above reduces to "first sentence of each paragraph" and "every
+    sentence"; a community bank is mostly this, and the general path costs several times more.
+    tests/test_keypoints.py checks both paths agree.
+    """
+    if _MARKUP.search(markdown):
+        return None
+    paragraphs = [collapse_space(line) for line in markdown.splitlines() if line.strip()]
+    points: list[str] = []
+    seen: set[str] = set()
+    for paragraph in paragraphs:
+        first = _first_sentence(paragraph)
+        if _words(first) < MIN_WORDS or len(points) >= MAX_POINTS:
+            continue
+        point = _clip(first.rstrip(":"))
+        key = _NON_WORDS.sub(" ", point.lower()).strip()
+        if key not in seen:
+            seen.add(key)
+            points.append(point)
+    sentences = [
+        _clip(sentence.strip())
+        for paragraph in paragraphs
+        for sentence in _SENTENCE_END.split(paragraph)
+        if _words(sentence.strip()) >= MIN_WORDS
+    ]
+    return points, sentences

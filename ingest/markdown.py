@@ -89,28 +89,43 @@ def repair_bold(text: str) -> str:
     return collapse_space(out)
 
 
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:?!)])")
+
+
 def collapse_space(text: str) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    return re.sub(r"\s+([,.;:?!)])", r"\1", text)
+    """One space between words, none before punctuation.
+
+    `str.split()` splits on exactly the characters `\\s` matches, at C speed.
+    """
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split()))
 
 
 _INLINE_MATH = re.compile(r"\$\$?(.+?)\$\$?")
 _LATEX_CMD = re.compile(r"\\(text|mathrm|mathbf|operatorname)\{([^{}]*)\}")
 _FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+_CODE = re.compile(r"`([^`]*)`")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+_EMPHASIS = re.compile(r"(?<!\w)[*_](\S[^*_]*?)[*_](?!\w)")
 
 
 def plain_inline(text: str) -> str:
     """Inline markdown to plain text: drop emphasis, code ticks, links and light LaTeX."""
-    text = re.sub(r"`([^`]*)`", r"\1", text)
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    # Each rule runs only when its marker is present: most lines carry no markup at all.
+    if "`" in text:
+        text = _CODE.sub(r"\1", text)
+    if "](" in text:
+        text = _LINK.sub(r"\1", text)
 
     def math(match: re.Match[str]) -> str:
         body = _LATEX_CMD.sub(r"\2", match.group(1))
         body = _FRAC.sub(r"\1/\2", body)
-        body = re.sub(r"\\([A-Za-z]+)", r"\1", body)
+        body = _COMMAND.sub(r"\1", body)
         return body.replace("{", "").replace("}", "")
 
-    text = _INLINE_MATH.sub(math, text)
-    text = text.replace("**", "").replace("__", "")
-    text = re.sub(r"(?<!\w)[*_](\S[^*_]*?)[*_](?!\w)", r"\1", text)
+    if "$" in text:
+        text = _INLINE_MATH.sub(math, text)
+    if "*" in text or "_" in text:
+        text = text.replace("**", "").replace("__", "")
+        text = _EMPHASIS.sub(r"\1", text)
     return collapse_space(text)

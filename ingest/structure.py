@@ -29,6 +29,7 @@ HTML blocks, images and code outside answers.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,13 @@ from ingest.cleaning import (
     reads_as_question,
     strip_markup,
 )
-from ingest.difficulty import DEFAULT_MARKS, find_level, level_heading, parse_legend
+from ingest.difficulty import (
+    DEFAULT_MARKS,
+    find_level,
+    level_heading,
+    may_be_legend,
+    parse_legend,
+)
 from ingest.entries import Defaults, Entry, build_questions
 from ingest.errors import BankFormatError
 from ingest.markdown import Line, scan_lines, split_front_matter
@@ -109,11 +116,12 @@ class _Reader:
     kinds_used: dict[str, int] = field(default_factory=dict)
     marks: dict[str, Difficulty] = field(default_factory=lambda: dict(DEFAULT_MARKS))
     legend_lines: set[int] = field(default_factory=set)
-    anchors: dict[str, Entry] = field(default_factory=dict)
     toc: list[_TocEntry] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._toc_blocks: list[tuple[Block, int]] = []
+        self._raw: list[tuple[Entry, int, str]] = []  # (entry, line index, raw question text)
+        self._starters: dict[tuple[int, str], bool] = {}
 
     def read(self) -> None:
         self._learn_legends()
@@ -131,7 +139,7 @@ class _Reader:
 
     def _learn_legends(self) -> None:
         for i, line in enumerate(self.lines):
-            if line.in_code or ("legend" not in line.text.lower() and len(line.text) > 200):
+            if line.in_code or not may_be_legend(line.text):
                 continue
             legend = parse_legend(line.text)
             if legend:
@@ -278,7 +286,8 @@ class _Reader:
 
     def _question_heading(self, pos: int, s: Section) -> int:
         end = len(self.lines)
-        for later in self.sections[pos + 1 :]:
+        for index in range(pos + 1, len(self.sections)):  # no slice: that copies per question
+            later = self.sections[index]
             if later.level <= s.level or (
                 self.kind[id(later)] == "question" and self.heads[id(later)].strong
             ):
@@ -337,6 +346,13 @@ class _Reader:
             self._starter_entry(body, i, end, category, level)
 
     def _starter(self, b: Block) -> bool:
+        """Whether a block opens a question (asked for each block more than once: cached)."""
+        key = (b.start, b.kind)
+        if key not in self._starters:
+            self._starters[key] = self._opens_question(b)
+        return self._starters[key]
+
+    def _opens_question(self, b: Block) -> bool:
         if b.kind == "q":
             return True
         if b.kind == "details":
@@ -531,15 +547,22 @@ class _Reader:
         self._toc_blocks.append((b, listed))
 
     def _resolve_toc(self) -> None:
-        keys = [loose_key(e.text) for e in self.entries]
-        known = set(keys)
+        if not self.toc and not self._toc_blocks:
+            return
+        known = {loose_key(e.text) for e in self.entries}
+        ordered = sorted(known)
+        anchors: dict[str, Entry] | None = None  # built only if text alone leaves some unmatched
         missing = 0
         for item in self.toc:
             key = loose_key(item.text)
-            if (item.anchor and item.anchor.lower() in self.anchors) or key in known:
+            if key in known:
                 continue
-            if len(key) >= 24 and any(k.startswith(key) or key.startswith(k) for k in keys):
+            if len(key) >= 24 and _prefix_match(key, known, ordered):
                 continue  # the contents shortened (or the heading extended) the question
+            if item.anchor:
+                anchors = self._anchors() if anchors is None else anchors
+                if item.anchor.lower() in anchors:
+                    continue
             missing += 1
             self.entries.append(Entry(item.text, item.line, item.topic))
             self.kinds_used["contents entries"] = self.kinds_used.get("contents entries", 0) + 1
@@ -566,13 +589,20 @@ class _Reader:
     def _add(self, entry: Entry, kind: str, index: int, raw: str) -> None:
         self.entries.append(entry)
         self.kinds_used[kind] = self.kinds_used.get(kind, 0) + 1
-        keys = {_slug(raw), _slug(entry.text)}
-        for i in (index, index - 1):
-            if 0 <= i < len(self.lines):
-                keys.update(a.lower() for a in ANCHOR_TAG.findall(self.lines[i].text))
-        for key in keys:
-            if key:
-                self.anchors.setdefault(key, entry)
+        self._raw.append((entry, index, raw))
+
+    def _anchors(self) -> dict[str, Entry]:
+        """Every anchor a contents link may point at: heading slugs and `<a name>` tags."""
+        anchors: dict[str, Entry] = {}
+        for entry, index, raw in self._raw:
+            keys = {_slug(raw), _slug(entry.text)}
+            for i in (index, index - 1):
+                if 0 <= i < len(self.lines):
+                    keys.update(a.lower() for a in ANCHOR_TAG.findall(self.lines[i].text))
+            for key in keys:
+                if key:
+                    anchors.setdefault(key, entry)
+        return anchors
 
     def _answer(self, start: int, end: int) -> str:
         return self._clean_answer([self.lines[i].text for i in range(start, end)])
@@ -581,7 +611,11 @@ class _Reader:
     def _clean_answer(texts: list[str]) -> str:
         from ingest.answers import trim_answer
 
-        kept = [t for t in texts if not TAG_ONLY_LINE.match(t) and not _only_anchor(t)]
+        kept = [
+            t
+            for t in texts
+            if not t.lstrip().startswith("<") or not (TAG_ONLY_LINE.match(t) or _only_anchor(t))
+        ]
         return trim_answer(kept)
 
     def _line_number(self, index: int) -> int | None:
@@ -616,6 +650,14 @@ def _title_topic(title: str) -> str | None:
     `# 50 Computer Vision Interview Questions` -> `Computer Vision`; None if nothing is left."""
     topic = " ".join(_GENERIC_TITLE.sub(" ", title).split()).strip(" -:&,")
     return topic[:1].upper() + topic[1:] if topic else None
+
+
+def _prefix_match(key: str, known: set[str], ordered: list[str], least: int = 24) -> bool:
+    """Whether `key` starts a known key, or a known key of `least`+ characters starts `key`."""
+    at = bisect.bisect_left(ordered, key)
+    if at < len(ordered) and ordered[at].startswith(key):
+        return True
+    return any(key[:n] in known for n in range(least, len(key)))
 
 
 def _only_anchor(text: str) -> bool:

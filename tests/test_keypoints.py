@@ -44,3 +44,28 @@ def test_key_points_are_capped_at_six_and_thirty_words():
     points = extract_key_points(long)
     assert len(points) == 6
     assert all(len(p.split()) <= 32 for p in points)
+
+
+PLAIN = [
+    "Dropout zeroes random activations during training. It acts as a regulariser.",
+    "One short line.",
+    "First paragraph has one sentence that is long enough to count.\n\nSecond paragraph. It has two sentences here, both long enough to keep.",
+    "A colon ends this first sentence of four words:\nand the paragraph goes on over a wrapped line. Then another sentence follows it here.",
+    "Why does it work? Because the units cannot co-adapt, so each one must be useful alone.",
+    " ".join(["word"] * 45) + ". And a tail sentence of several words.",
+    "Same sentence here, said twice.\n\nSame sentence here, said twice.",
+    "\n".join(f"Paragraph number {i} says something quite specific." for i in range(9)),
+]
+
+
+def test_the_plain_prose_shortcut_agrees_with_the_general_rules():
+    from ingest.answers import unwrap
+    from ingest.keypoints import plain_prose, prose_sentences
+
+    for text in PLAIN:
+        prose = unwrap(text)
+        fast = plain_prose(prose)
+        assert fast is not None, text
+        assert fast == (extract_key_points(prose), prose_sentences(prose)), text
+    assert plain_prose("- a list item answer") is None
+    assert plain_prose("Uses `code` inline.") is None
