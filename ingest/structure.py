@@ -73,6 +73,14 @@ EXPECTED = (
     "(`## Q1: <question>` then `**Answer**:`); or numbered headings like `### 1. Category` "
     "with `- question` bullets (question list)"
 )
+# Headings that structure an answer rather than name a topic.
+ANSWER_HEADING = re.compile(
+    r"^(?:an? )?(?:examples?|code|implementation|answer|solution|explanation|intuition|notes?|"
+    r"formulas?|summary|pros(?: and cons)?|cons|advantages|disadvantages|limitations|"
+    r"references|further reading|sources?|details|illustration|proof|derivation|"
+    r"(?:python|pytorch|sql|code) (?:example|snippet|implementation))\s*:?$",
+    re.I,
+)
 TOC_TITLES = {"table of contents", "contents", "toc", "index", "content", "table of content"}
 STRONG_PREFIX = re.compile(r"^\s*Q(?:uestion)?\s*#?\s*\d+\s*[:.)\-–]", re.I)
 NUMBERED = re.compile(r"^\s*(?:Q(?:uestion)?\s*#?\s*)?\d{1,4}\s*[.):\-–]", re.I)
@@ -122,6 +130,7 @@ class _Reader:
         self._toc_blocks: list[tuple[Block, int]] = []
         self._raw: list[tuple[Entry, int, str]] = []  # (entry, line index, raw question text)
         self._starters: dict[tuple[int, str], bool] = {}
+        self._open: tuple[Entry, int] | None = None  # the answer a sub-heading may continue
 
     def read(self) -> None:
         self._learn_legends()
@@ -219,6 +228,8 @@ class _Reader:
                 kind[id(s)] = "toc"
             elif level_heading(head.clean):
                 kind[id(s)] = "level"
+            elif ANSWER_HEADING.match(head.clean) and not head.strong:
+                kind[id(s)] = "part"  # `#### Example` inside an answer: names no topic
             elif head.strong or (head.reads and not inner[id(s)] and not below[id(s)]):
                 kind[id(s)] = "question"
             else:
@@ -271,6 +282,12 @@ class _Reader:
             if s.index is not None and s.index < consumed_until:
                 continue
             k = self.kind[id(s)]
+            if self._continues_answer(s):
+                continue
+            if k == "part":
+                self._body(s, continuing=self._open[0] if self._open else None)
+                continue
+            self._open = None
             if k == "question":
                 consumed_until = self._question_heading(pos, s)
             elif k == "toc":
@@ -283,6 +300,20 @@ class _Reader:
                 self._body(s)
                 if k in ("topic", "level") and not self._blocks[id(s)] and not s.children:
                     self._skip_line(s.index, "a heading with nothing under it")  # type: ignore[arg-type]
+
+    def _continues_answer(self, s: Section) -> bool:
+        """A heading deeper than the topic of the bold (or `Q:`) question just read, with no
+        question of its own anywhere under it, is a sub-heading of that answer: append it."""
+        if self._open is None or s.index is None:
+            return False
+        entry, level = self._open
+        if s.level <= level or self.kind[id(s)] not in ("topic", "part"):
+            return False
+        if self._has_inner(s) or self._subtree_has_questions(s):
+            return False
+        extra = self._answer(s.index, s.body_end)
+        entry.answer = "\n\n".join(p for p in (entry.answer, extra) if p)
+        return True
 
     def _question_heading(self, pos: int, s: Section) -> int:
         end = len(self.lines)
@@ -306,13 +337,25 @@ class _Reader:
         self._add(entry, "headings", s.index, s.title)  # type: ignore[arg-type]
         return end
 
-    def _body(self, s: Section) -> None:
+    def _body(self, s: Section, continuing: Entry | None = None) -> None:
+        """The questions in a section's own body (not its sub-sections).
+
+        `continuing`: the answer a `#### Example`-like heading carries on; what comes before
+        its first question is appended to that answer.
+        """
         body = self._blocks[id(s)]
         starts = [i for i, b in enumerate(body) if self._starter(b)]
         first = starts[0] if starts else len(body)
         preamble = self._is_preamble(s)
         category, level = self._context(s)
-        pre = body[:first]
+        if continuing is not None:
+            end = body[first].start if starts else s.body_end
+            extra = self._answer(s.index, end)  # type: ignore[arg-type]
+            continuing.answer = "\n\n".join(p for p in (continuing.answer, extra) if p)
+            first_block = first
+        else:
+            first_block = 0
+        pre = body[first_block:first]
         listed: Entry | None = None  # the last list question, which a `<details>` may answer
         skip = False
         for j, b in enumerate(pre):
@@ -344,6 +387,10 @@ class _Reader:
         for n, i in enumerate(starts):
             end = body[starts[n + 1]].start if n + 1 < len(starts) else s.body_end
             self._starter_entry(body, i, end, category, level)
+        if starts:
+            # The last answer runs to the next heading; a deeper heading with no questions
+            # under it (`#### Example`) may continue it (see _continues_answer).
+            self._open = (self.entries[-1], s.level)
 
     def _starter(self, b: Block) -> bool:
         """Whether a block opens a question (asked for each block more than once: cached)."""

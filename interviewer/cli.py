@@ -52,7 +52,30 @@ def _open_bank(data_dir: Path | None):
         raise typer.Exit(2) from exc
 
 
-@app.command()
+# One line per paragraph: Typer's rich mode keeps single line breaks as they are.
+INGEST_HELP = "\n\n".join(
+    [
+        "Read question banks and store them, embedded, in Chroma.",
+        "Markdown is read by its structure: questions as headings (## What is X?, ### Q1: ..., "
+        "#### 1) ...), bold lines, <details><summary> blocks, Q:/A: pairs or lists, under topic "
+        "headings that become categories. Difficulty comes from marks (easy/medium/hard, "
+        "\\[Easy], 👶 ⭐️ 🚀) or front matter. CSV/TSV (a header row, or --columns), Anki "
+        "plain-text exports and JSON/YAML lists of objects work too. A table of contents, a "
+        "legend or an introduction is skipped; 'Answer here' or a bare link is no answer.",
+        "Check first with --dry-run: counts per category, difficulties, three samples and every "
+        "skipped block with its line and why. Nothing is written.",
+        "Re-running on unchanged files does nothing; edited questions are updated in place. "
+        "Files are told apart by path: two notes.md in different folders are both kept. A "
+        "question without an answer gets the closest answered question or answer section as a "
+        "retrieved reference when one is similar enough, else one written by the configured "
+        "LLM, else none (then it is never graded offline).",
+        "Examples:  interviewer ingest bank/  ·  interviewer ingest theory.md --dry-run  ·  "
+        "interviewer ingest cards.csv --columns question=Front,answer=Back,category=Deck",
+    ]
+)
+
+
+@app.command(help=INGEST_HELP)
 def ingest(
     paths: Annotated[
         list[Path] | None,
@@ -73,8 +96,9 @@ def ingest(
     strict: Annotated[
         bool,
         typer.Option(
+            "--strict",
             help="Store nothing when any file fails or has ambiguous blocks (lines that might "
-            "be questions but are not marked as one)."
+            "be questions but are not marked as one).",
         ),
     ] = False,
     columns: Annotated[
@@ -92,24 +116,7 @@ def ingest(
     data_dir: DataDir = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")] = False,
 ) -> None:
-    """Read question banks and store them, embedded, in Chroma.
-
-    Markdown is read by its structure: questions as headings (`## What is X?`, `### Q1: ...`,
-    `#### 1) ...`), bold lines, `<details><summary>` blocks, `Q:`/`A:` pairs or lists, under
-    topic headings that become categories; difficulty from marks (easy/medium/hard, [Easy],
-    👶 ⭐️ 🚀) or front matter. CSV/TSV (header row or --columns), Anki plain-text exports and
-    JSON/YAML lists of objects work too. A table of contents, a legend or an introduction is
-    skipped; "Answer here" or a bare link is no answer.
-
-    Re-running on unchanged files does nothing; edited questions are updated in place. Files
-    are told apart by path: two notes.md in different folders are both kept. Questions without
-    an answer get the closest answered question or answer section as a retrieved reference when
-    one is similar enough, else one written by the configured LLM, else none (never graded
-    offline).
-
-    Examples:  interviewer ingest bank/   ·   interviewer ingest theory.md --dry-run   ·
-    interviewer ingest cards.csv --columns question=Front,answer=Back,category=Deck
-    """
+    """Read question banks and store them, embedded, in Chroma. `--help` shows INGEST_HELP."""
     from ingest.fields import parse_columns
 
     try:
@@ -330,7 +337,7 @@ def bank_show(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Show one question with its reference answer and key points."""
+    """Show one question with its reference answer, key points and authored follow-ups."""
     from rich.markdown import Markdown
 
     q = _open_bank(data_dir).get(question_id)

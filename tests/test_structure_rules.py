@@ -230,3 +230,22 @@ def test_contents_entries_match_sections_despite_quotes_and_shortening(tmp_path)
         "More data, regularisation and early stopping.\n"
     )
     assert [q.line for q in read(tmp_path, text).questions] == [4, 8]
+
+
+def test_a_sub_heading_inside_a_bold_answer_continues_it(tmp_path):
+    text = (
+        "## Deep learning\n\n**What is dropout? ⭐️**\n\nDropout zeroes random units.\n\n"
+        "#### Example\n\nWith p = 0.5 half the units are dropped.\n\n"
+        "**What is batch norm? ⭐️**\n\nIt normalises activations.\n\n"
+        "### CNNs\n\n**What is a convolution? 👶**\n\nA learned filter slid over the image.\n"
+    )
+    parsed = read(tmp_path, text)
+    assert [(q.text, q.category) for q in parsed.questions] == [
+        ("What is dropout?", "Deep learning"),
+        ("What is batch norm?", "Deep learning"),
+        ("What is a convolution?", "CNNs"),
+    ]
+    assert parsed.questions[0].reference.text.endswith(
+        "#### Example\n\nWith p = 0.5 half the units are dropped."
+    )
+    assert parsed.skipped == []
