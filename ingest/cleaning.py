@@ -20,7 +20,7 @@ EMOJI = re.compile(
 )
 HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-LINK = re.compile(r"!?\[([^\]]*)\]\(([^)]*)\)")
+LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
 BARE_URL = re.compile(r"<?https?://\S+>?")
 # `[[src](url)]`, `[[src]](url)`, `[src](url)`, `([1](url))`: source links, not question text.
 SOURCE_WORDS = r"src|source|sources|link|answer|answers|ans|solution|ref|reference|\d{1,3}"
@@ -155,13 +155,18 @@ def is_placeholder(text: str) -> bool:
     if len(text) > 200 or len(text.split()) > 8:  # placeholders are short
         return False
     plain = strip_markup(text).strip(" \t()[]")
-    return not plain or bool(PLACEHOLDERS.match(plain))
+    return bool(plain) and bool(PLACEHOLDERS.match(plain))  # markup alone is not a slot
 
 
 def is_link_only(text: str) -> bool:
-    """An answer that only points elsewhere (`[[Answer]](url)`, `See [this post](url)`)."""
+    """An answer that only points elsewhere (`[[Answer]](url)`, `See [this post](url)`).
+
+    Images are not links: a figure alone is an answer without text, reported as such.
+    """
     if len(text) > 2000 or ("http" not in text and "](" not in text):
         return False
+    if "![" in text:
+        text = IMAGE.sub(" ", text)
     if not (LINK.search(text) or BARE_URL.search(text)):
         return False
     rest = HTML_TAG.sub(" ", text) if "<" in text else text

@@ -82,6 +82,15 @@ def build_questions(
             NO_REFERENCE if reason else reference_from(entry.answer, entry.key_points, checked=True)
         )
         unanswered = reference.origin is ReferenceOrigin.none
+        if unanswered and not reason:
+            skipped.append(
+                Skipped(
+                    entry.answer_line or entry.line,
+                    "the answer has no text to grade against (only code, images or markup): "
+                    "the question is kept without a reference",
+                    excerpt(entry.answer),
+                )
+            )
         kind = kind_of(entry.text) if unanswered else QuestionKind.technical
         tags = entry.tags or list(defaults.tags)
         questions.append(

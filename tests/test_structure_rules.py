@@ -249,3 +249,12 @@ def test_a_sub_heading_inside_a_bold_answer_continues_it(tmp_path):
         "#### Example\n\nWith p = 0.5 half the units are dropped."
     )
     assert parsed.skipped == []
+
+
+def test_an_answer_that_is_only_a_figure_or_code_is_reported_and_not_a_reference(tmp_path):
+    text = "## T\n\n**What does the ROC curve look like? 👶**\n\n![roc](https://x.y/roc.png)\n\n**What is X? 👶**\n\nX is a thing we measure.\n"
+    parsed = read(tmp_path, text)
+    assert [q.reference.origin.value for q in parsed.questions] == ["none", "authored"]
+    assert [(s.line, s.reason.split(" (")[0]) for s in parsed.skipped] == [
+        (5, "the answer has no text to grade against")
+    ]
