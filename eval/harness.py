@@ -119,13 +119,17 @@ def run_grader(
     *,
     source: str = "eval.csv",
     on_row: Callable[[int], None] | None = None,
+    questions: Sequence[Question] | None = None,
 ) -> list[Prediction]:
-    """Grade every row; a row whose question cannot be graded records the error instead."""
+    """Grade every row; a row whose question cannot be graded records the error instead.
+
+    `questions` (one per row, e.g. looked up in a bank) replaces the question each row
+    would otherwise make of its own reference answer."""
     from interviewer.grading.offline import UngradableQuestion
 
     out = []
     for i, row in enumerate(rows):
-        question = question_from_row(row, source=source)
+        question = questions[i] if questions is not None else question_from_row(row, source=source)
         start = time.perf_counter()
         try:
             grade = grader.grade(question, row.student_answer)
@@ -448,6 +452,15 @@ def write_reports(
         for t in labels:
             row = evaluation.extra["confusion"][t]
             lines.append(f"| {t} | " + " | ".join(str(row[p]) for p in labels) + " |")
+    if "interview" in evaluation.extra:
+        from .interview_eval import figures_markdown
+
+        lines += [
+            "",
+            *figures_markdown(
+                evaluation.extra["interview"], group_column=evaluation.extra.get("group_by")
+            ),
+        ]
     if "latency" in meta:
         lines += ["", f"Latency per answer (ms): {meta['latency']}"]
     lines += [
