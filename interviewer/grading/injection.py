@@ -84,17 +84,84 @@ _PATTERNS = [
         r"(?:missed|missing|instructions?|note)\b",
         r"\b(?:output|return|respond\s+with|reply\s+with|print)\s+(?:only\s+)?(?:a\s+|the\s+)?"
         r"(?:score|grade|rating)\s+of\s+(?:5|10|100)\b",
-        # Forged structure
+        # Forged structure (at the start of a line: mid-sentence, "<<SYS>>" is being explained)
         r"^\s*(?:system|assistant|developer)\s*:",
-        r"<\|?\s*(?:im_start|im_end|system|endoftext|eot_id|start_header_id)\s*\|?>",
-        r"\[/?INST\]|<</?SYS>>",
+        r"^\s*(?:<\|?\s*(?:im_start|im_end|system|endoftext|eot_id|start_header_id)\s*\|?>"
+        r"|\[/?INST\]|<</?SYS>>)",
         r"</?\s*(?:answer|question|rubric|reference|system|instructions?|candidate|untrusted\w*)\s*>",
-        r"[{\[,]\s*\"(?:verdicts?|key_points?|covered|flags)\"\s*:",
-        r"[{,]\s*\"(?:score|grade|rating)\"\s*:\s*\"?(?:5|10|100)(?:\.0+)?\b",
+        r"[{\[,]\s*\"(?:verdicts?|key_points?|all_key_points|covered\w*|flags)\"\s*:",
+        r"[{,]\s*\"(?:score|grade|rating)\"\s*:\s*\"?(?:5|10|100|a\+|pass|excellent)(?:\.0+)?(?:\b|\")",
+        r"^\s*(?:override|admin|developer\s+mode|grading\s+mode)\s*:",
         # A lone "Score: 5" line
         r"^\s*(?:score|grade|rating|mark)\s*[:=]\s*(?:5|10|100)(?:\.0+)?\s*(?:/\s*\d+)?\s*[.!]?\s*$",
     )
 ]
+
+# The cue rule catches what no single pattern names: a sentence that refers to *this* answer
+# (or its author) AND to its grading AND asks for a top outcome or issues a request. Honest
+# answers talk about scores and graders all the time ("the LLM judge gives the highest score
+# to..."), but not about the grading of the answer they are in.
+_SELF = re.compile(
+    r"\b(?:this|my|the\s+present|the\s+above)\s+(?:answer|response|submission|text|reply|"
+    r"solution|essay|attempt)\b|\bevery\s+submission\b|\b(?:give|grade|rate|score|mark|pass)\s+me\b"
+    r"|\bmy\s+(?:score|grade|marks?|points)\b|\bwhat\s+i\s+(?:wrote|have\s+written)\b"
+    r"|\bassume\s+i\s+(?:wrote|mentioned|covered)\b|\b(?:this|the)\s+candidate\b"
+    r"|\bon\s+this\s+question\b|\bmark\s+this\b|\bcount\s+this\b",
+    re.I,
+)
+_GRADING = re.compile(
+    r"\b(?:scor\w*|grad(?:e|es|ed|er|ers|ing)|marks?|points?|credit|rubric|key\s*points?|"
+    r"criteri(?:a|on)|evaluat\w*|assess\w*|feedback|verdicts?|covered|covering|deduct\w*|"
+    r"penali[sz]\w*|reference\s+answer|pass|approve|a\+)\b"
+    r"|\b(?:give|award|assign)\s+(?:me|this|it)\s+an?\s+(?:5|10|five|ten)\b",
+    re.I,
+)
+_TOP = re.compile(
+    r"\b(?:max\w*|highest|top|best|full|fully|perfect|flawless|all|every|5|10|100|a\+|pass|"
+    r"approve|excellent|complete|mastery)\b|\d+\s*/\s*\d+",
+    re.I,
+)
+_REQUEST = re.compile(
+    r"\b(?:please|kindly|just|simply|must|should|need\s+to|have\s+to|make\s+sure|do\s+not|"
+    r"don'?t|treat|consider|count|mark|assume|award|assign|give|set|return|output|enter|"
+    r"record|copy|confirm|bump|rate)\b",
+    re.I,
+)
+# "grader: ...", "Hey AI, ...", "assistant reading this, ...", "To the model evaluating me: ..."
+_VOCATIVE = re.compile(
+    r"(?:^|[(\[,;]\s*|\bhey\s+|\bdear\s+|\battention\s+|\bto\s+the\s+)"
+    r"(?:ai|llm|grader|evaluator|assessor|marker|examiner|scoring\s+(?:model|engine|system)|"
+    r"assistant(?:\s+reading\s+this)?|model\s+evaluating\s+(?:me|this))\b\s*[:,]",
+    re.I,
+)
+_ADDRESSED = re.compile(
+    r"\b(?:hidden|important|secret|special|new|urgent)\s+(?:instructions?|directive|note|message)"
+    r"\s+(?:for|to)\s+(?:the\s+)?(?:llm|ai|grader|evaluator|scoring\s+(?:model|engine)|"
+    r"automated\s+review|assistant)\b"
+    r"|\b(?:instructions?|directive|note|message)\s+(?:for|to)\s+(?:the\s+)?(?:llm|ai|grader|"
+    r"evaluator|scoring\s+(?:model|engine)|automated\s+review|assistant)\s*:"
+    r"|\bany\s+(?:ai|llm|model|grader|assistant)\s+(?:evaluating|grading|reading|scoring)\b"
+    r"|\b(?:grading|scoring)\s+(?:mode|guidelines|rubric)\s+(?:has\s+been\s+|have\s+been\s+|is\s+|are\s+)?"
+    r"(?:disabled|suspended|updated|update|changed|overridden|off)\b"
+    r"|\b(?:admin|developer|operator)\s+(?:override|mode)\b"
+    r"|\[\[?\s*grader\w*|\bgradebot\b|\byou\s+are\s+no\s+longer\s+grading\b"
+    r"|\binstead\s+of\s+grading\b|\bexpected\s+grader\s+output\b",
+    re.I,
+)
+
+
+def _cued(sentence: str) -> bool:
+    if _ADDRESSED.search(sentence):
+        return True
+    if _VOCATIVE.search(sentence) and _GRADING.search(sentence):
+        return True
+    return bool(
+        _SELF.search(sentence)
+        and _GRADING.search(sentence)
+        and (_TOP.search(sentence) or _REQUEST.search(sentence))
+    )
+
+
 _QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
 
 
@@ -119,7 +186,12 @@ def is_instruction(sentence: str) -> bool:
         for m in pattern.finditer(sentence):
             if not _quoted(sentence, m.start(), m.end()):
                 return True
-    return False
+    return _cued(_unquoted(sentence))
+
+
+def _unquoted(sentence: str) -> str:
+    """The sentence with quoted passages blanked out (a quoted attack is a mention)."""
+    return re.sub(r"\"[^\"]*\"|\u201c[^\u201d]*\u201d|'[^']{12,}'", " ", sentence)
 
 
 def instruction_sentences(answer: str) -> list[str]:
