@@ -9,6 +9,13 @@ new state snapshot and the scores of any question it closed, so the snapshot and
 never disagree. A version number on the session row catches two processes driving the same
 session at once.
 
+An answer is written as a *pending answer* (one row per session) before it is graded, and the
+row is deleted in the same transaction that stores the graded turn: a process killed while
+grading leaves the answer in `pending_answers`, and resuming grades it first.
+
+Schema changes only ever add tables or columns with `IF NOT EXISTS`, so a database written by
+an older version opens unchanged (its rows are kept; the new tables start empty).
+
 Errors are translated into `StoreError`s whose message names the fix.
 """
 
@@ -24,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+# 2: pending_answers. Every statement is idempotent, so any older file upgrades in place.
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -67,6 +75,18 @@ CREATE TABLE IF NOT EXISTS question_scores (
     PRIMARY KEY (session_id, question_id)
 );
 CREATE INDEX IF NOT EXISTS scores_by_candidate ON question_scores (candidate, at);
+CREATE TABLE IF NOT EXISTS pending_answers (
+    session_id TEXT PRIMARY KEY REFERENCES sessions (id),
+    version INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    question_index INTEGER NOT NULL,
+    question_id TEXT,
+    prompt TEXT,
+    answer TEXT NOT NULL,
+    asked_at REAL,
+    answered_at REAL NOT NULL,
+    saved_at REAL NOT NULL
+);
 """
 
 
@@ -112,6 +132,21 @@ class TurnRow:
 
     def grade(self) -> dict[str, Any] | None:
         return json.loads(self.grade_json) if self.grade_json else None
+
+
+@dataclass(frozen=True)
+class PendingAnswer:
+    """An answer saved before grading; `version` is the session version it was given at."""
+
+    kind: str  # "answer" or "follow_up_answer"
+    question_index: int
+    answer: str
+    answered_at: float
+    version: int
+    question_id: str | None = None
+    prompt: str | None = None
+    asked_at: float | None = None
+    saved_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -345,10 +380,9 @@ class SessionStore:
             if row is None:
                 raise SessionNotFoundError(_not_found(session_id))
             if row["version"] != expected_version:
-                raise ConcurrentSessionError(
-                    f"Session {session_id} was changed by another process. Fix: close the other "
-                    f"window, then run `interviewer resume {session_id}`."
-                )
+                raise ConcurrentSessionError(_moved_on(session_id))
+            # The pending answer (if any) is what this turn completes.
+            conn.execute("DELETE FROM pending_answers WHERE session_id = ?", (session_id,))
             if turn is not None:
                 seq = conn.execute(
                     "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?",
@@ -391,7 +425,59 @@ class SessionStore:
             )
         return expected_version + 1
 
+    def save_pending(
+        self, session_id: str, pending: PendingAnswer, *, now: float | None = None
+    ) -> None:
+        """Keep an answer before it is graded (replacing an earlier pending one).
+
+        Raises ConcurrentSessionError if the session moved past `pending.version`.
+        """
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT version FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+            if row is None:
+                raise SessionNotFoundError(_not_found(session_id))
+            if row["version"] != pending.version:
+                raise ConcurrentSessionError(_moved_on(session_id))
+            conn.execute(
+                "INSERT OR REPLACE INTO pending_answers (session_id, version, kind,"
+                " question_index, question_id, prompt, answer, asked_at, answered_at, saved_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    pending.version,
+                    pending.kind,
+                    pending.question_index,
+                    pending.question_id,
+                    pending.prompt,
+                    pending.answer,
+                    pending.asked_at,
+                    pending.answered_at,
+                    now,
+                ),
+            )
+
     # -- reads -------------------------------------------------------------------------------
+
+    def pending(self, session_id: str) -> PendingAnswer | None:
+        """The answer saved for `session_id` but not graded yet, if any."""
+        rows = self._read("SELECT * FROM pending_answers WHERE session_id = ?", (session_id,))
+        if not rows:
+            return None
+        r = rows[0]
+        return PendingAnswer(
+            kind=r["kind"],
+            question_index=r["question_index"],
+            answer=r["answer"],
+            answered_at=r["answered_at"],
+            version=r["version"],
+            question_id=r["question_id"],
+            prompt=r["prompt"],
+            asked_at=r["asked_at"],
+            saved_at=r["saved_at"],
+        )
 
     def get(self, session_id: str, *, with_turns: bool = True) -> StoredSession:
         rows = self._read("SELECT * FROM sessions WHERE id = ?", (session_id,))
@@ -497,6 +583,14 @@ class SessionStore:
             (candidate, before if before is not None else float("inf")),
         )
         return [(r["sid"], r["t"], r["cat"], r["mean"], r["n"]) for r in rows]
+
+
+def _moved_on(session_id: str) -> str:
+    return (
+        f"Session {session_id} was changed by another process (another window or terminal), so "
+        "this copy is out of date and retrying cannot help. Fix: close the other window, then "
+        f"run `interviewer resume {session_id}`."
+    )
 
 
 def _not_found(session_id: str) -> str:

@@ -430,6 +430,35 @@ def test_refresh_restores_the_session_from_the_store(tiny_bank):
 
 
 @pytest.mark.slow
+def test_reopening_a_session_grades_the_answer_saved_before_a_crash(tiny_bank):
+    from interviewer.store import PendingAnswer, SessionStore
+
+    at = start(new_app(), questions=2, follow_ups=0)
+    session = live_session(at)
+    answer = good_answer(at)
+    # What a process killed while grading leaves behind: the answer, saved but not graded.
+    SessionStore(get_settings().sessions_db).save_pending(
+        session.id,
+        PendingAnswer(
+            kind="answer",
+            question_index=0,
+            answer=answer,
+            answered_at=time.time(),
+            version=session.version,
+            question_id=session.state.current.question_id,
+        ),
+    )
+    again = new_app(session=session.id)  # the candidate reopens the session
+    no_errors(again)
+    shown = "\n".join(texts(m) for m in again.chat_message)
+    assert "saved before the interruption" in shown
+    assert escape_markdown(answer)[:40] in shown
+    assert len(score_metrics(again)) == 1  # its grade card
+    assert "Question 2 of 2" in again.subheader[0].value
+    assert [t.answer for t in stored_turns(session.id)] == [answer]
+
+
+@pytest.mark.slow
 def test_history_and_report_pages(tiny_bank):
     at = start(new_app(), questions=1, follow_ups=0)
     sid = live_session(at).id

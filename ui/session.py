@@ -80,12 +80,19 @@ def start(config: SessionConfig, llm: LLMChoice) -> InterviewSession:
 
 
 def resume(session_id: str, llm: LLMChoice) -> InterviewSession:
-    """Load a stored session and rebuild its chat (raises `StoreError` if there is none)."""
+    """Load a stored session and rebuild its chat (raises `StoreError` if there is none).
+
+    An answer saved before a crash but never graded is graded first (by `engine.resume`); its
+    turn is then in the store, so the rebuilt chat shows it like any other.
+    """
+    from interviewer.agent.replies import current_prompt_messages
+
     engine = resources.engine(llm)
-    session = engine.resume(session_id)
+    with st.spinner("Opening the session…"):
+        session = engine.resume(session_id)
     turns = transcript_from_turns(session.state, engine.store.turns(session.id))
-    if not session.state.done:
-        welcome = [m for m in (session.opening.messages if session.opening else [])]
+    if not session.state.done or session.recovered is not None:
+        welcome = [*session.welcome, *current_prompt_messages(session.state)]
         if session.state.config.grader == "llm" and not llm.enabled:
             welcome.insert(
                 1,

@@ -190,13 +190,12 @@ class _Cli:
         if line == "":
             return None
         line = line.rstrip("\n").rstrip("\r")
-        shown = line if len(line) <= 200 else line[:200] + f"… ({len(line):,} characters)"
-        self.out.print(Text("You › " + shown, style="bold"))
+        self.echo_answer(line)
         return line
 
     def save_with_retry(self, session: InterviewSession, interactive: bool) -> TurnResult | None:
         """After a StoreError: retry writing the kept turn until it works or the user gives up."""
-        from interviewer.store import StoreError, StoreReadOnlyError
+        from interviewer.store import ConcurrentSessionError, StoreError, StoreReadOnlyError
 
         attempts = 0
         while True:
@@ -217,6 +216,9 @@ class _Cli:
                 time.sleep(1.0)
             try:
                 return session.retry_save()
+            except ConcurrentSessionError as exc:  # no retry can succeed: stop asking
+                self.err.print(Text(str(exc), style="red"))
+                return None
             except StoreReadOnlyError as exc:
                 self.err.print(Text(str(exc), style="red"))
                 if not interactive:
@@ -224,13 +226,31 @@ class _Cli:
             except StoreError as exc:
                 self.err.print(Text(str(exc), style="red"))
 
+    def echo_answer(self, text: str, note: str = "") -> None:
+        shown = text if len(text) <= 200 else text[:200] + f"… ({len(text):,} characters)"
+        self.out.print(Text("You › " + shown + note, style="bold"))
+
+    def show_opening(self, session: InterviewSession) -> None:
+        """The greeting; on resume, the saved answer graded first and what it led to."""
+        assert session.opening is not None
+        if session.recovered is None or session.recovered_answer is None:
+            self.show(session.opening.messages)
+            return
+        self.show(session.welcome)
+        self.show(session.recovered_prompt)
+        self.echo_answer(session.recovered_answer, " (saved before the interruption)")
+        self.show(session.recovered.messages)
+
     def run(self, session: InterviewSession, first: TurnResult, *, start_warm_up) -> int:
         """Drive a session until it ends or input runs out. Returns the exit status."""
         from interviewer.agent.engine import GradingError
-        from interviewer.store import StoreError
+        from interviewer.store import ConcurrentSessionError, StoreError
 
         interactive = sys.stdin.isatty()
-        self.show(first.messages)
+        if first is session.opening:
+            self.show_opening(session)
+        else:
+            self.show(first.messages)
         self.out.print(Text(f"(session {session.id})", style="dim"))
         start_warm_up()
         result = first
@@ -256,6 +276,12 @@ class _Cli:
                 if not interactive:
                     return 1
                 continue
+            except ConcurrentSessionError as exc:
+                # Another window moved the session on: this copy is stale, so retrying
+                # cannot succeed. Say so once and stop.
+                self.err.print(Text(str(exc), style="bold red"))
+                self.err.print(Text("This last answer was not recorded.", style="red"))
+                return 1
             except StoreError as exc:
                 self.err.print(Text(str(exc), style="bold red"))
                 saved = self.save_with_retry(session, interactive)
@@ -491,7 +517,10 @@ def register(
         cli.grader_banner(kind, settings)
         assert session.opening is not None
         if session.state.done:
-            cli.show(session.opening.messages)
+            cli.show_opening(session)
+            if session.recovered is not None:  # the saved answer was the last one
+                cli.final_report(session)
+            _join_background()
             raise typer.Exit(0)
         starter = _warm_up_starter(session, settings, warm)
         code = cli.run(session, session.opening, start_warm_up=starter)
