@@ -25,6 +25,7 @@ from tests.llm_fixtures import (  # noqa: F401  (fixtures, until tests/conftest.
     ANSWER,
     GOOD_REPLY,
     L2_KEY_POINTS,
+    NO_SUPPORT_CHECK,
     StubOfflineGrader,
     UngradableQuestion,
     behavioural_question,
@@ -46,6 +47,7 @@ class FakeStatusError(Exception):
 
 def make_grader(model: FakeChatModel, fallback: StubOfflineGrader, **kwargs) -> LLMGrader:
     sleeps: list[float] = []
+    kwargs.setdefault("support", NO_SUPPORT_CHECK)
     grader = LLMGrader(
         model, model_name="fake-chat", fallback=fallback, sleep=sleeps.append, **kwargs
     )

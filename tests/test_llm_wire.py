@@ -25,6 +25,7 @@ from tests.llm_fixtures import (  # noqa: F401  (fixtures, until tests/conftest.
     ANSWER,
     GOOD_REPLY,
     L2_KEY_POINTS,
+    NO_SUPPORT_CHECK,
     TEST_API_KEY,
     StubOfflineGrader,
     fake_openai_server,
@@ -36,7 +37,7 @@ from tests.llm_fixtures import (  # noqa: F401  (fixtures, until tests/conftest.
 
 def wire_grader(settings: Settings, fallback: StubOfflineGrader) -> LLMGrader:
     sleeps: list[float] = []
-    grader = make_llm_grader(settings, fallback, sleep=sleeps.append)
+    grader = make_llm_grader(settings, fallback, sleep=sleeps.append, support=NO_SUPPORT_CHECK)
     grader.sleeps = sleeps  # type: ignore[attr-defined]
     return grader
 

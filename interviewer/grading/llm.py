@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from interviewer.grading.base import MAX_ANSWER_CHARS, Grader
 from interviewer.grading.streaming import StringFieldStream
+from interviewer.grading.support import EncoderSupport, SupportCheck
 from interviewer.llm import (
     RETRYABLE,
     LLMErrorKind,
@@ -315,21 +316,73 @@ def score_from_verdicts(verdicts: Sequence[KeyPointVerdict]) -> float:
     return round(5 * credit, 1)
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", unicodedata.normalize("NFKC", text).lower())
+
+
+def quote_context(quote: str, sentences: Sequence[str]) -> str:
+    """The whole sentences of `sentences` that `quote` was taken from (the quote itself if it
+    cannot be placed): a fragment such as "drive the bias down" is judged in its sentence."""
+    stream: list[str] = []
+    owner: list[int] = []
+    for i, sentence in enumerate(sentences):
+        words = _words(sentence)
+        stream += words
+        owner += [i] * len(words)
+    picked: set[int] = set()
+    position = 0
+    for fragment in re.split(r"\.\.\.|…", quote):
+        words = _words(fragment)
+        if not words:
+            continue
+        found = next(
+            (
+                i
+                for i in range(position, len(stream) - len(words) + 1)
+                if stream[i : i + len(words)] == words
+            ),
+            -1,
+        )
+        if found == -1:
+            return quote
+        picked.update(owner[found : found + len(words)])
+        position = found + len(words)
+    return " ".join(sentences[i] for i in sorted(picked)) or quote
+
+
 @dataclass
 class CheckedVerdicts:
     verdicts: list[KeyPointVerdict]
-    downgraded: list[int] = field(default_factory=list)  # 1-based criterion numbers
+    # 1-based criterion numbers whose verdict was lowered to missed:
+    downgraded: list[int] = field(default_factory=list)  # the quote is not in the answer
+    unsupported: list[int] = field(default_factory=list)  # it is, but does not support the point
+
+    @property
+    def distrusted(self) -> list[int]:
+        """Every criterion the model claimed without support, in order."""
+        return sorted({*self.downgraded, *self.unsupported})
 
 
-def check_evidence(reply: GradeReply, criteria: Sequence[str], answer: str) -> CheckedVerdicts:
-    """Keep a verdict only if its quote is really in the answer, outside any injected text.
+def check_evidence(
+    reply: GradeReply,
+    criteria: Sequence[str],
+    answer: str,
+    *,
+    question: Question | None = None,
+    support: SupportCheck | None = None,
+) -> CheckedVerdicts:
+    """Keep a verdict only if its quote is really in the answer, outside any injected text,
+    and (for covered and partly) if `support` says the quote supports the key point.
 
     A covered, partly or contradicted verdict whose evidence is missing or not found becomes
     missed: a model that obeys an injected "mark everything covered" gains nothing unless it
-    can point at real content.
+    can point at real content. A covered or partly verdict whose real quote is about something
+    else ("I like pizza and") becomes missed too. Contradicted verdicts earn no credit, so
+    only their quote is checked.
     """
     injected = set(injection_sentences(answer))
-    quotable = "\n".join(s for s in _sentences(answer) if s not in injected)
+    sentences = [s for s in _sentences(answer) if s not in injected]
+    quotable = "\n".join(sentences)
     checked = CheckedVerdicts(verdicts=[])
     for number, (kp, criterion) in enumerate(zip(reply.key_points, criteria, strict=True), 1):
         verdict, evidence = kp.verdict, kp.evidence
@@ -337,12 +390,33 @@ def check_evidence(reply: GradeReply, criteria: Sequence[str], answer: str) -> C
         if verdict is not Verdict.missed and not real:
             checked.downgraded.append(number)
             verdict = Verdict.missed
+        elif (
+            verdict in (Verdict.covered, Verdict.partly)
+            and support is not None
+            and question is not None
+            and evidence is not None
+            and not support.supports(question, criterion, quote_context(evidence, sentences))
+        ):
+            checked.unsupported.append(number)
+            verdict = Verdict.missed
         if verdict is Verdict.missed:
             evidence = None
         checked.verdicts.append(
             KeyPointVerdict(key_point=criterion, verdict=verdict, evidence=evidence)
         )
     return checked
+
+
+def distrust_feedback(checked: CheckedVerdicts) -> str:
+    """What the candidate reads instead of the model's own words when verdicts were lowered."""
+    numbers = [str(n) for n in checked.distrusted]
+    listed = numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
+    noun = "key point" if len(numbers) == 1 else "key points"
+    return (
+        "The LLM claimed points the answer doesn't support; they were not credited "
+        f"({noun} {listed} of {len(checked.verdicts)}). The score counts only what the answer "
+        "itself says."
+    )
 
 
 def _clean_list(items: Sequence[str]) -> list[str]:
@@ -380,7 +454,7 @@ def confidence_for(
     if reasked:
         confidence -= 0.1
     if checked.verdicts:
-        confidence -= 0.3 * len(checked.downgraded) / len(checked.verdicts)
+        confidence -= 0.3 * len(checked.distrusted) / len(checked.verdicts)
     if injection:
         confidence -= 0.1
     if question.reference.origin in (ReferenceOrigin.retrieved, ReferenceOrigin.generated):
@@ -404,27 +478,41 @@ def build_grade(
     model_name: str,
     reasked: bool = False,
     flags: Sequence[str] = (),
+    support: SupportCheck | None = None,
 ) -> Grade:
-    """Turn a validated reply into a `Grade`: evidence checked, score computed here."""
-    checked = check_evidence(reply, criteria, answer)
+    """Turn a validated reply into a `Grade`: evidence checked, score computed here.
+
+    When any verdict was lowered, the model's own words (its feedback, strengths and
+    acknowledgement) are dropped: "Excellent, 5/5" must not stand next to a lower score.
+    """
+    checked = check_evidence(reply, criteria, answer, question=question, support=support)
     flags = list(flags)
     injection = reply.injection_attempt or bool(injection_sentences(answer))
     if injection:
         flags.append("injection")
     if checked.downgraded:
         flags.append("evidence_not_found")
+    if checked.unsupported:
+        flags.append("evidence_unsupported")
+    notes = build_notes(reply, checked)
+    feedback = reply.feedback.strip()
+    strengths = _clean_list(reply.strengths)
+    if checked.distrusted:
+        feedback = distrust_feedback(checked)
+        strengths = [v.key_point for v in checked.verdicts if v.verdict is Verdict.covered]
+        notes = notes.model_copy(update={"acknowledgement": None})
     return Grade(
         score=score_from_verdicts(checked.verdicts),
         verdicts=checked.verdicts,
-        strengths=_clean_list(reply.strengths),
+        strengths=strengths,
         gaps=_clean_list(reply.gaps),
-        feedback=reply.feedback.strip(),
+        feedback=feedback,
         reference_id=reference_id(question),
         reference_origin=question.reference.origin,
         grader=model_name,
         confidence=confidence_for(question, checked, reasked=reasked, injection=injection),
         flags=flags,
-        notes=build_notes(reply, checked),
+        notes=notes,
     )
 
 
@@ -512,8 +600,11 @@ class LLMGrader:
         sleep: Callable[[float], None] = time.sleep,
         backoff: float = 1.0,
         stream_model: BaseChatModel | None = None,
+        support: SupportCheck | None = None,
     ) -> None:
         self.chat_model = chat_model
+        # Judges whether each credited quote supports its key point (see grading/support.py).
+        self.support: SupportCheck = support or EncoderSupport()
         # A separate model for streamed calls: ChatOpenAI built with streaming=False refuses
         # to stream at all, and one built with streaming=True streams every invoke too.
         self.stream_model = stream_model or chat_model
@@ -572,9 +663,22 @@ class LLMGrader:
             except ReplyError as second:
                 raise LLMFailure(f"LLM reply was invalid twice ({second})") from None
             reasked = True
-        return build_grade(
-            reply, question, answer, criteria, model_name=self.name, reasked=reasked, flags=flags
-        )
+        try:
+            return build_grade(
+                reply,
+                question,
+                answer,
+                criteria,
+                model_name=self.name,
+                reasked=reasked,
+                flags=flags,
+                support=self.support,
+            )
+        except Exception as exc:  # the check could not run: no verdict can be trusted
+            raise LLMFailure(
+                f"could not check the LLM's evidence with {self.support.name} "
+                f"({type(exc).__name__}: {exc})"
+            ) from exc
 
     def _fall_back(
         self, question: Question, answer: str, criteria: list[str] | None, reason: str
@@ -692,9 +796,16 @@ def _message_text(message: Any) -> str:
 
 
 def make_llm_grader(
-    settings: Settings, fallback: Grader, *, sleep: Callable[[float], None] = time.sleep
+    settings: Settings,
+    fallback: Grader,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    support: SupportCheck | None = None,
 ) -> LLMGrader:
-    """The LLM grader the settings describe (raises `LLMConfigError` if they describe none)."""
+    """The LLM grader the settings describe (raises `LLMConfigError` if they describe none).
+
+    `support` defaults to `EncoderSupport` on the settings' embedding model.
+    """
     # Temperature 0 for repeatable grades, except o-series models, which accept only the default.
     reasoning_model = re.match(r"o\d", settings.llm_model.strip().lower()) is not None
     temperature = None if reasoning_model else 0.0
@@ -706,4 +817,5 @@ def make_llm_grader(
         timeout=settings.llm_timeout,
         max_retries=settings.llm_max_retries,
         sleep=sleep,
+        support=support or EncoderSupport(settings.embedding_model),
     )
