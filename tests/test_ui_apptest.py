@@ -535,3 +535,20 @@ def test_llm_down_falls_back_to_offline_and_says_so(tiny_bank, monkeypatch):
     for path in Path(get_settings().data_dir).rglob("*"):
         if path.is_file():
             assert key.encode() not in path.read_bytes(), path
+
+
+def test_a_bank_that_went_away_shows_one_line_not_a_traceback(data_dir, monkeypatch):
+    import httpx
+
+    import ui.resources
+
+    class GoneBank:
+        def stats(self):
+            raise httpx.ConnectError("[Errno 111] Connection refused")
+
+    monkeypatch.setattr(ui.resources, "bank", lambda settings: GoneBank())
+    at = new_app()
+    no_errors(at)
+    (error,) = at.error
+    assert "Cannot reach" in error.value and "INTERVIEWER_CHROMA_HOST/PORT" in error.value
+    assert "ConnectError" in error.value and "reload this page" in error.value

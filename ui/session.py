@@ -163,6 +163,7 @@ def _submit(
     held: list[BaseException],
 ) -> TurnResult | None:
     from interviewer.agent.engine import GradingError
+    from interviewer.source import SourceUnavailable
     from interviewer.store import ConcurrentSessionError, StoreError
 
     if command is None and not text.strip():
@@ -186,6 +187,16 @@ def _submit(
             "set the LLM grader's provider to Off in the sidebar and start a new interview",
         )
         st.session_state[NOTICE] = Notice("error", message, answer=text)
+        return None
+    except SourceUnavailable as exc:
+        from interviewer.source import bank_outage_message
+
+        message = bank_outage_message(str(exc), resources.settings(), "reload this page")
+        if command is None:  # the engine saved the answer before it needed the bank
+            message += " Your answer is saved: reopening the session grades it first."
+        st.session_state[NOTICE] = Notice(
+            "error", message, answer=text if command is None else None
+        )
         return None
     except ConcurrentSessionError:
         # Retrying cannot help: this tab's copy is behind. Nothing of this answer was stored.

@@ -68,12 +68,18 @@ PREFIX = {MessageKind.follow_up: "Follow-up: "}
 
 def default_source(settings: Settings) -> QuestionSource:
     from interviewer.bank import BankUnavailable, ChromaBank
+    from interviewer.source import bank_outage_message
 
     try:
         bank = ChromaBank(settings)
+        count = bank.count()
     except BankUnavailable as exc:
         raise CliError(str(exc)) from exc
-    if bank.count() == 0:
+    except Exception as exc:  # a server that answers the handshake, then fails
+        raise CliError(
+            bank_outage_message(f"{type(exc).__name__}: {exc}", settings, "try again")
+        ) from exc
+    if count == 0:
         raise CliError(
             f"The question bank in {settings.chroma_dir} is empty. Fix: run "
             "`interviewer ingest bank/` first."
@@ -241,9 +247,24 @@ class _Cli:
         self.echo_answer(session.recovered_answer, " (saved before the interruption)")
         self.show(session.recovered.messages)
 
-    def run(self, session: InterviewSession, first: TurnResult, *, start_warm_up) -> int:
+    def bank_down(self, exc: Exception, settings: Settings, session_id: str | None) -> str:
+        from interviewer.source import bank_outage_message
+
+        if session_id is None:
+            return bank_outage_message(str(exc), settings, "run `interviewer chat` again")
+        return bank_outage_message(
+            str(exc),
+            settings,
+            f"run `interviewer resume {session_id}` (every answer is saved, the last one "
+            "included; it is graded first)",
+        )
+
+    def run(
+        self, session: InterviewSession, first: TurnResult, *, start_warm_up, settings: Settings
+    ) -> int:
         """Drive a session until it ends or input runs out. Returns the exit status."""
         from interviewer.agent.engine import GradingError
+        from interviewer.source import SourceUnavailable
         from interviewer.store import ConcurrentSessionError, StoreError
 
         interactive = sys.stdin.isatty()
@@ -276,6 +297,9 @@ class _Cli:
                 if not interactive:
                     return 1
                 continue
+            except SourceUnavailable as exc:
+                self.err.print(Text(self.bank_down(exc, settings, session.id), style="red"))
+                return 1
             except ConcurrentSessionError as exc:
                 # Another window moved the session on: this copy is stale, so retrying
                 # cannot succeed. Say so once and stop.
@@ -448,6 +472,7 @@ def register(
         """
         from interviewer.agent.config import SessionConfig
         from interviewer.agent.engine import SetupError
+        from interviewer.source import SourceUnavailable
         from interviewer.store import StoreError
 
         try:
@@ -470,12 +495,14 @@ def register(
             if focus:
                 cli.out.print(Text("Finding questions close to your focus…", style="dim"))
             session = engine.start(config)
+        except SourceUnavailable as exc:
+            raise cli.fail(cli.bank_down(exc, settings, None)) from exc
         except (CliError, SetupError, StoreError) as exc:
             raise cli.fail(str(exc)) from exc
         cli.grader_banner(kind, settings)
         assert session.opening is not None
         starter = _warm_up_starter(session, settings, warm)
-        code = cli.run(session, session.opening, start_warm_up=starter)
+        code = cli.run(session, session.opening, start_warm_up=starter, settings=settings)
         _join_background()
         raise typer.Exit(code)
 
@@ -488,8 +515,12 @@ def register(
         ] = None,
         data_dir: DataDir = None,
     ) -> None:
-        """Continue an interrupted session exactly where it stopped."""
+        """Continue an interrupted session exactly where it stopped.
+
+        An answer that was saved but not graded when the session stopped is graded first.
+        """
         from interviewer.agent.state import SessionState
+        from interviewer.source import SourceUnavailable
         from interviewer.store import StoreError
 
         try:
@@ -510,8 +541,16 @@ def register(
                 kind = cli.grader_kind(grader or GraderChoice(started_with), settings)
             if stored.status != "finished":
                 store.check_writable()
-            engine = cli.engine(settings, store, kind)
+            try:
+                engine = cli.engine(settings, store, kind)
+            except CliError as exc:
+                raise CliError(
+                    f"{exc} Every answer is saved: run `interviewer resume {stored.id}` again "
+                    "once the bank is back."
+                ) from exc
             session = engine.resume(stored.id)
+        except SourceUnavailable as exc:
+            raise cli.fail(cli.bank_down(exc, settings, session_id)) from exc
         except (CliError, StoreError) as exc:
             raise cli.fail(str(exc)) from exc
         cli.grader_banner(kind, settings)
@@ -523,7 +562,7 @@ def register(
             _join_background()
             raise typer.Exit(0)
         starter = _warm_up_starter(session, settings, warm)
-        code = cli.run(session, session.opening, start_warm_up=starter)
+        code = cli.run(session, session.opening, start_warm_up=starter, settings=settings)
         _join_background()
         raise typer.Exit(code)
 
@@ -587,11 +626,12 @@ def register(
         stored = store.get(session_id)
         state = SessionState.model_validate_json(stored.state_json)
         source = None
+        source_error = None
         if with_search:
             try:
                 source = cli.source_factory(settings)
-            except Exception:  # the report still renders, without links to related questions
-                source = None
+            except Exception as exc:  # the report still renders, without links to the bank
+                source_error = f"the question bank could not be opened ({exc})"
         report = build_report(
             state,
             session_id=stored.id,
@@ -599,6 +639,7 @@ def register(
             store=store,
             created_at=stored.created_at,
             status=stored.status,
+            source_error=source_error,
         )
         return stored, report
 

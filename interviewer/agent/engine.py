@@ -60,7 +60,7 @@ from interviewer.models import (
     ReferenceAnswer,
     ReferenceOrigin,
 )
-from interviewer.source import QuestionSource
+from interviewer.source import QuestionSource, guarded
 from interviewer.store import (
     ConcurrentSessionError,
     PendingAnswer,
@@ -186,7 +186,8 @@ class InterviewEngine:
         clock: Callable[[], float] = time.time,
         line_writer: LineWriter | None = None,
     ) -> None:
-        self.source = source
+        # Every bank failure surfaces as one SourceUnavailable (the front ends say one line).
+        self.source = guarded(source)
         self.grader = grader
         self.store = store
         self.phraser = phraser or TemplatePhraser()

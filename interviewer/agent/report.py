@@ -157,10 +157,17 @@ def category_means(records: Sequence[QuestionRecord]) -> list[CategoryResult]:
     ]
 
 
+class BankExtrasMissing(RuntimeError):
+    """The bank could not be read, so the report's links to it are left out."""
+
+
 def _related(
     source: QuestionSource | None, rec: QuestionRecord, topic: str, k: int = 3
 ) -> list[BankLink]:
-    """Bank entries close to what was missed; same-category entries if search is unavailable."""
+    """Bank entries close to what was missed; same-category entries if search is unavailable.
+
+    Raises `BankExtrasMissing` when the bank cannot be read at all.
+    """
     if source is None:
         return []
     links: list[BankLink] = []
@@ -177,18 +184,30 @@ def _related(
             if h.question.id != rec.question_id and h.question.gradable
         ]
     except Exception:  # search needs embeddings; a report must still render without them
+        try:
+            listed = source.list(categories=[rec.category])
+        except Exception as exc:  # the bank itself is gone (a Chroma server down)
+            raise BankExtrasMissing(str(exc)) from exc
         links = [
             BankLink(question_id=q.id, question=q.text, category=q.category)
-            for q in source.list(categories=[rec.category])
+            for q in listed
             if q.id != rec.question_id and q.gradable
         ]
     return links[:k]
 
 
 def weakest_areas(
-    records: Sequence[QuestionRecord], source: QuestionSource | None, n: int = 3
+    records: Sequence[QuestionRecord],
+    source: QuestionSource | None,
+    n: int = 3,
+    *,
+    problems: list[str] | None = None,
 ) -> list[StudyArea]:
-    """The n lowest-scoring questions with something missed, each with what to study."""
+    """The n lowest-scoring questions with something missed, each with what to study.
+
+    Everything but the "practise next" links comes from the records; if the bank cannot be
+    read, the links are left out and the reason is appended to `problems`.
+    """
     scored = [r for r in records if r.scored]
     scored.sort(key=lambda r: (r.score or 0.0, r.asked_at))
     areas = []
@@ -196,6 +215,12 @@ def weakest_areas(
         _, _, missed = points_after_follow_ups(rec)
         if not missed:
             continue
+        try:
+            related = _related(source, rec, missed[0])
+        except BankExtrasMissing as exc:
+            if problems is not None:
+                problems.append(str(exc))
+            source, related = None, []  # do not ask a dead bank again
         areas.append(
             StudyArea(
                 category=rec.category,
@@ -203,7 +228,7 @@ def weakest_areas(
                 question=rec.text,
                 score=rec.score or 0.0,
                 study=missed,
-                related=_related(source, rec, missed[0]),
+                related=related,
             )
         )
         if len(areas) == n:
@@ -272,7 +297,13 @@ def build_report(
     store: SessionStore | None = None,
     created_at: float | None = None,
     status: str | None = None,
+    source_error: str | None = None,
 ) -> Report:
+    """The report, from the session's own records (and the store, for trends).
+
+    The bank only adds "practise next" links; when it cannot be read (`source_error` when the
+    caller could not even open it), the report says so in one note and is otherwise complete.
+    """
     candidate = state.config.candidate
     if store is not None and created_at is None:
         stored = store.get(session_id, with_turns=False)
@@ -287,6 +318,13 @@ def build_report(
     notes = []
     if not state.done:
         notes.append("The session is not finished; this report covers the questions so far.")
+    problems = [source_error] if source_error else []
+    weakest = weakest_areas(state.records, source, problems=problems)
+    if problems:
+        notes.append(
+            f'"Practise next" links are left out: {problems[0].rstrip(".")}. Everything else '
+            "comes from the session store and is complete."
+        )
     return Report(
         session_id=session_id,
         candidate=candidate,
@@ -302,7 +340,7 @@ def build_report(
         categories=categories,
         questions=[_question_result(i, r) for i, r in enumerate(state.records)],
         strengths=strengths(state.records, categories),
-        weakest=weakest_areas(state.records, source),
+        weakest=weakest,
         trends=trends(store, candidate, created_at, categories),
         notes=notes,
     )

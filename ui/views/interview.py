@@ -328,6 +328,17 @@ def page() -> None:
     except BankUnavailable as exc:
         st.error(str(exc), icon=":material/error:")
         st.stop()
+    except Exception as exc:  # a Chroma server that went away after the bank was opened
+        from interviewer.source import bank_outage_message
+
+        problem = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        st.error(
+            bank_outage_message(
+                problem, resources.settings(), "reload this page (your sessions are saved)"
+            ),
+            icon=":material/error:",
+        )
+        st.stop()
     can_start = stats.with_reference > 0
     categories_widget(categories_slot, stats.categories)
     live.follow_url(llm_choice())
