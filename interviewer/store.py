@@ -174,6 +174,61 @@ class StoredSession:
 
 
 @dataclass(frozen=True)
+class GraderCounts:
+    """Who actually graded a session's answers (first answers and follow-ups)."""
+
+    llm: int = 0  # graded by the LLM
+    fallback: int = 0  # the LLM failed and the offline grader stepped in
+    offline: int = 0  # graded offline by choice
+
+    @property
+    def total(self) -> int:
+        return self.llm + self.fallback + self.offline
+
+
+def count_graders(state: dict[str, Any]) -> GraderCounts:
+    """Count the graded answers of a stored session state by who graded them.
+
+    "I don't know" needs no grader (grader "rule") and is not counted.
+    """
+    llm = fallback = offline = 0
+    for record in state.get("records", []):
+        grades = [record.get("grade"), *(f.get("grade") for f in record.get("follow_ups", []))]
+        for grade in grades:
+            if not grade or grade.get("grader") == "rule":
+                continue
+            if grade.get("fallback"):
+                fallback += 1
+            elif grade.get("grader") == "offline":
+                offline += 1
+            else:
+                llm += 1
+    return GraderCounts(llm, fallback, offline)
+
+
+def grader_label(configured: str, counts: GraderCounts) -> str:
+    """A session's grader as it really was, e.g. "gemma-3-270m (0 of 3 answers; 3 fell back
+    to offline)": never the configured model alone when it graded nothing."""
+    n = counts.total
+    answers = f"{n} answer{'s' if n != 1 else ''}"
+    if configured == "offline":
+        if counts.llm == 0 and counts.fallback == 0:
+            return "offline"
+        parts = [f"{counts.offline} of {answers}", f"{counts.llm} by an LLM"]
+        if counts.fallback:
+            parts.append(f"{counts.fallback} LLM fallbacks to offline")
+        return f"offline ({'; '.join(parts)})"
+    if n == 0:
+        return f"{configured} (no answer graded yet)"
+    parts = [f"{counts.llm} of {answers}"]
+    if counts.fallback:
+        parts.append(f"{counts.fallback} fell back to offline")
+    if counts.offline:
+        parts.append(f"{counts.offline} graded offline")
+    return f"{configured} ({'; '.join(parts)})"
+
+
+@dataclass(frozen=True)
 class SessionSummary:
     id: str
     candidate: str
@@ -185,6 +240,12 @@ class SessionSummary:
     questions_done: int
     score: float | None
     categories: list[str]
+    graded: GraderCounts = field(default_factory=GraderCounts)
+
+    @property
+    def graded_by(self) -> str:
+        """What actually graded the answers (see `grader_label`)."""
+        return grader_label(self.grader, self.graded)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -193,7 +254,13 @@ class SessionSummary:
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "status": self.status,
-            "grader": self.grader,
+            "grader": self.graded_by,
+            "configured_grader": self.grader,
+            "answers_graded": {
+                "llm": self.graded.llm,
+                "fallback": self.graded.fallback,
+                "offline": self.graded.offline,
+            },
             "questions_total": self.questions_total,
             "questions_done": self.questions_done,
             "score": self.score,
@@ -557,6 +624,7 @@ class SessionStore:
                     questions_done=sum(1 for x in records if x.get("outcome")),
                     score=round(sum(scored) / len(scored), 1) if scored else None,
                     categories=cats,
+                    graded=count_graders(state),
                 )
             )
         return out

@@ -28,6 +28,7 @@ from rich.text import Text
 
 from interviewer.agent.config import MAX_FOLLOW_UPS, MAX_QUESTIONS, DifficultySetting, Mode
 from interviewer.agent.phrasing import Message, MessageKind
+from interviewer.display import rich_escape, strip_terminal_codes
 
 if TYPE_CHECKING:
     from interviewer.agent.engine import InterviewEngine, InterviewSession, TurnResult
@@ -119,7 +120,7 @@ class _Cli:
         return SessionStore(settings.sessions_db)
 
     def fail(self, message: str, code: int = 2) -> typer.Exit:
-        self.err.print(Text("error: ", style="bold red") + Text(message))
+        self.err.print(Text("error: ", style="bold red") + Text(strip_terminal_codes(message)))
         return typer.Exit(code)
 
     def grader_kind(self, requested: GraderChoice | None, settings: Settings) -> str:
@@ -159,20 +160,23 @@ class _Cli:
     # -- rendering ----------------------------------------------------------------------------
 
     def show(self, messages: list[Message]) -> None:
+        """Print messages as plain text (never markup), terminal escape codes removed: bank
+        text, LLM text and answers are untrusted."""
         for m in messages:
             style = STYLES.get(m.kind, "")
+            text = strip_terminal_codes(m.text)
             if m.kind is MessageKind.question:
-                header, _, body = m.text.partition("\n")
+                header, _, body = text.partition("\n")
                 self.out.print()
                 self.out.print(Text(header, style="dim"))
                 self.out.print(Text(body, style=style))
             elif m.kind is MessageKind.model_answer:
                 # The bank's model answers are markdown (lists, code, formulas): render them.
-                header, _, body = m.text.partition("\n")
+                header, _, body = text.partition("\n")
                 self.out.print(Text(header, style=style))
                 self.out.print(Markdown(body))
             else:
-                self.out.print(Text(PREFIX.get(m.kind, "") + m.text, style=style))
+                self.out.print(Text(PREFIX.get(m.kind, "") + text, style=style))
 
     def grader_banner(self, kind: str, settings: Settings) -> None:
         if kind == "llm":
@@ -223,16 +227,17 @@ class _Cli:
             try:
                 return session.retry_save()
             except ConcurrentSessionError as exc:  # no retry can succeed: stop asking
-                self.err.print(Text(str(exc), style="red"))
+                self.err.print(Text(strip_terminal_codes(str(exc)), style="red"))
                 return None
             except StoreReadOnlyError as exc:
-                self.err.print(Text(str(exc), style="red"))
+                self.err.print(Text(strip_terminal_codes(str(exc)), style="red"))
                 if not interactive:
                     return None
             except StoreError as exc:
-                self.err.print(Text(str(exc), style="red"))
+                self.err.print(Text(strip_terminal_codes(str(exc)), style="red"))
 
     def echo_answer(self, text: str, note: str = "") -> None:
+        text = strip_terminal_codes(text)
         shown = text if len(text) <= 200 else text[:200] + f"… ({len(text):,} characters)"
         self.out.print(Text("You › " + shown + note, style="bold"))
 
@@ -293,21 +298,22 @@ class _Cli:
             try:
                 result = session.submit(line)
             except GradingError as exc:
-                self.err.print(Text(str(exc), style="red"))
+                self.err.print(Text(strip_terminal_codes(str(exc)), style="red"))
                 if not interactive:
                     return 1
                 continue
             except SourceUnavailable as exc:
-                self.err.print(Text(self.bank_down(exc, settings, session.id), style="red"))
+                message = self.bank_down(exc, settings, session.id)
+                self.err.print(Text(strip_terminal_codes(message), style="red"))
                 return 1
             except ConcurrentSessionError as exc:
                 # Another window moved the session on: this copy is stale, so retrying
                 # cannot succeed. Say so once and stop.
-                self.err.print(Text(str(exc), style="bold red"))
+                self.err.print(Text(strip_terminal_codes(str(exc)), style="bold red"))
                 self.err.print(Text("This last answer was not recorded.", style="red"))
                 return 1
             except StoreError as exc:
-                self.err.print(Text(str(exc), style="bold red"))
+                self.err.print(Text(strip_terminal_codes(str(exc)), style="bold red"))
                 saved = self.save_with_retry(session, interactive)
                 if saved is None:
                     self.err.print(
@@ -607,8 +613,8 @@ def register(
                 r.status,
                 f"{r.questions_done}/{r.questions_total}",
                 "–" if r.score is None else f"{r.score:.1f}",
-                r.grader,
-                ", ".join(r.categories),
+                rich_escape(r.graded_by),
+                rich_escape(", ".join(r.categories)),
             )
         cli.out.print(table)
 

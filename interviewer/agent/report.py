@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from interviewer.agent.followup import RECOVERY
 from interviewer.agent.replies import grader_label, overall_score, points_after_follow_ups
 from interviewer.agent.state import Outcome, QuestionRecord, SessionState
+from interviewer.display import md_cell, md_code_block, md_escape, md_quote
 from interviewer.source import QuestionSource
 from interviewer.store import SessionStore
 
@@ -353,45 +354,47 @@ def _fmt(score: float | None) -> str:
     return "–" if score is None else f"{score:.1f}/5"
 
 
-def _md_escape_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def render_json(report: Report) -> str:
     return report.model_dump_json(indent=2)
 
 
 def render_markdown(report: Report, *, questions: bool = True) -> str:
-    """The report as markdown; `questions=False` leaves out the per-question section."""
-    lines = [f"# Interview report: session {report.session_id}", ""]
+    """The report as markdown; `questions=False` leaves out the per-question section.
+
+    Every piece of text that comes from the candidate, the bank, the LLM or an error message
+    is escaped (`interviewer.display`): it shows literally, never as HTML or Markdown.
+    """
+    e = md_escape
+    lines = [f"# Interview report: session {e(report.session_id)}", ""]
     lines.append(
         f"**Overall: {_fmt(report.overall)}** over {report.answered} of {report.total} "
         f"questions · mode {report.mode} · difficulty {report.difficulty} · "
-        f"graded by {', '.join(report.graders) or 'nobody yet'}"
+        f"graded by {e(', '.join(report.graders)) or 'nobody yet'}"
     )
     if report.end_reason and report.end_reason != "completed":
-        lines.append(f"\nThe session ended early: {report.end_reason}.")
+        lines.append(f"\nThe session ended early: {e(report.end_reason)}.")
     for note in report.notes:
-        lines.append(f"\n> {note}")
+        lines.append(f"\n{md_quote(note)}")
     if not report.categories:
         lines += ["", "No question was answered, so there is nothing to score yet."]
     else:
         lines += ["", "## Scores by category", "", "| Category | Score | Questions |"]
         lines.append("|---|---|---|")
     for c in report.categories:
-        lines.append(f"| {_md_escape_cell(c.category)} | {c.score:.1f}/5 | {c.questions} |")
+        lines.append(f"| {md_cell(c.category)} | {c.score:.1f}/5 | {c.questions} |")
     if report.strengths:
-        lines += ["", "## Strengths", ""] + [f"- {s}" for s in report.strengths]
+        lines += ["", "## Strengths", ""] + [f"- {md_cell(s)}" for s in report.strengths]
     if report.weakest:
         lines += ["", "## Weakest areas: what to study", ""]
         for i, a in enumerate(report.weakest, 1):
             lines.append(
-                f"{i}. **{a.category}**: {a.question} ({_fmt(a.score)}, `{a.question_id}`)"
+                f"{i}. **{md_cell(a.category)}**: {md_cell(a.question)} ({_fmt(a.score)}, "
+                f"`{a.question_id}`)"
             )
             for point in a.study:
-                lines.append(f"   - Study: {point}")
+                lines.append(f"   - Study: {md_cell(point)}")
             for link in a.related:
-                lines.append(f"   - Practise next: {link.question} (`{link.question_id}`)")
+                lines.append(f"   - Practise next: {md_cell(link.question)} (`{link.question_id}`)")
     if report.trends:
         lines += [
             "",
@@ -404,44 +407,47 @@ def render_markdown(report: Report, *, questions: bool = True) -> str:
         for t in report.trends:
             change = f"{arrows[t.direction]} {t.delta:+.1f}" if t.delta is not None else "new"
             lines.append(
-                f"| {_md_escape_cell(t.category)} | {t.current:.1f} | {_fmt(t.previous)} | "
+                f"| {md_cell(t.category)} | {t.current:.1f} | {_fmt(t.previous)} | "
                 f"{change} | {t.earlier_sessions} |"
             )
     if questions:
         lines += ["", "## Questions", ""]
     for q in report.questions if questions else []:
-        lines.append(f"### {q.index}. {q.question}")
+        lines.append(f"### {q.index}. {md_cell(q.question)}")
         lines.append("")
         lines.append(
-            f"*{q.category} · {q.difficulty} · {q.outcome} · score {_fmt(q.score)}"
-            + (f" · {q.grader}" if q.grader else "")
+            f"*{md_cell(q.category)} · {q.difficulty} · {q.outcome} · score {_fmt(q.score)}"
+            + (f" · {md_cell(q.grader)}" if q.grader else "")
             + "*"
         )
         lines.append("")
         if q.answer:
             shown = q.answer if len(q.answer) <= 1500 else q.answer[:1500] + " […]"
-            lines += ["**Your answer:**", "", "> " + shown.replace("\n", "\n> "), ""]
+            lines += ["**Your answer:**", "", md_quote(shown), ""]
         for f in q.follow_ups:
-            lines.append(f"- Follow-up: {f.question}")
+            lines.append(f"- Follow-up: {md_cell(f.question)}")
             if f.answer:
-                lines.append(f"  - You: {f.answer[:600]}")
+                lines.append(f"  - You: {md_cell(f.answer[:600])}")
             lines.append(f"  - Recovered {f.recovered:.1f} points")
         if q.hints:
             lines.append(f"- Hints taken: {len(q.hints)} (−{q.hint_penalty:.1f})")
         if q.covered:
-            lines.append("- Covered: " + "; ".join(q.covered))
+            lines.append("- Covered: " + "; ".join(md_cell(p) for p in q.covered))
         if q.covered_after_follow_up:
-            lines.append("- Covered after a follow-up: " + "; ".join(q.covered_after_follow_up))
+            lines.append(
+                "- Covered after a follow-up: "
+                + "; ".join(md_cell(p) for p in q.covered_after_follow_up)
+            )
         if q.missed:
-            lines.append("- Missed: " + "; ".join(q.missed))
+            lines.append("- Missed: " + "; ".join(md_cell(p) for p in q.missed))
         if q.feedback:
-            lines.append(f"- Feedback: {q.feedback}")
+            lines.append(f"- Feedback: {md_cell(q.feedback)}")
         if q.model_answer:
             lines += [
                 "",
                 "<details><summary>Model answer</summary>",
                 "",
-                q.model_answer,
+                md_code_block(q.model_answer),
                 "",
                 "</details>",
             ]
