@@ -287,6 +287,17 @@ def _translate(exc: sqlite3.Error, path: Path, timeout: float) -> StoreError:
             f"Cannot open the session database {path}. Fix: check that {path.parent} exists and "
             "is writable, or set INTERVIEWER_DATA_DIR to a writable folder."
         )
+    if "disk i/o error" in msg or "ioerr" in msg:
+        # Usually the write-ahead log (-wal/-shm) is locked or cannot be mapped, not a failing
+        # disk. Deleting -wal would throw away committed answers, so the fix never says that.
+        return StoreError(
+            f"The session database {path} hit a disk I/O error: its write-ahead log "
+            f"({path.name}-wal, {path.name}-shm) is locked by another program or cannot be "
+            "mapped (a network or synced folder), or the disk is full. Fix: close every other "
+            "`interviewer` process and any SQLite viewer using it, check free disk space, or "
+            "set INTERVIEWER_DATA_DIR to a folder on a local disk; do not delete the -wal "
+            "file, it holds saved answers."
+        )
     if "not a database" in msg or "malformed" in msg:
         return StoreError(
             f"The session database {path} is damaged ({exc}). Fix: move it aside "

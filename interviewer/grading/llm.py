@@ -3,7 +3,9 @@ next words; the score is computed here, from the verdicts, never taken from the 
 
 Pure parts (building messages, parsing a reply, the re-ask, checking evidence, building the
 grade) are module functions; `LLMGrader` only adds the call, its deadline, retries and the
-fallback to the offline grader. With an `on_text` hook the call is streamed, and the feedback
+fallback to the offline grader. Every call carries an output cap sized to the reply schema
+(`reply_token_budget`) and asks for JSON mode until the server refuses it (see
+`interviewer.llm.WireStyle`). With an `on_text` hook the call is streamed, and the feedback
 written so far is handed to the hook as it arrives (display only: the grade still comes from the
 whole reply, parsed and validated as without the hook).
 """
@@ -29,10 +31,13 @@ from interviewer.grading.support import EncoderSupport, SupportCheck
 from interviewer.llm import (
     RETRYABLE,
     LLMErrorKind,
+    WireStyle,
     classify_error,
+    is_reasoning_model,
     make_chat_model,
     redact,
     status_code,
+    wire_style,
 )
 from interviewer.models import (
     VERDICT_CREDIT,
@@ -64,6 +69,19 @@ STREAMED_FIELD = ("feedback",)
 
 # Receives the streamed field's text so far (unescaped), each time it grows.
 TextHook = Callable[[str], None]
+# The invalid reply echoed back in a re-ask is cut to this: the error says what to fix.
+MAX_ECHOED_REPLY = 1200
+
+
+def reply_token_budget(n_criteria: int) -> int:
+    """The output cap for a grading reply: feedback, lists and notes (~400 tokens) plus a
+    verdict with a 25-word quote per criterion (~90), with room to spare. A model that
+    rambles or never stops is cut here instead of generating to the context limit."""
+    return 400 + 90 * max(1, n_criteria)
+
+
+class StreamCut(ConnectionError):
+    """The server ended a streamed reply before it finished (no finish reason)."""
 
 
 # -- the reply schema --------------------------------------------------------------------------
@@ -164,15 +182,29 @@ class ReplyError(ValueError):
 # -- pure functions ----------------------------------------------------------------------------
 
 
-def to_langchain(messages: Sequence[PromptMessage]) -> list[BaseMessage]:
+def fold_system(messages: Sequence[PromptMessage]) -> list[PromptMessage]:
+    """System parts moved to the start of the first user message, for servers whose chat
+    template drops system messages (the instructions would silently vanish)."""
+    system = "\n\n".join(m.content for m in messages if m.role == "system")
+    rest = [m for m in messages if m.role != "system"]
+    if not system or not rest or rest[0].role != "user":
+        return list(messages)
+    return [PromptMessage("user", f"{system}\n\n{rest[0].content}"), *rest[1:]]
+
+
+def to_langchain(messages: Sequence[PromptMessage], *, fold: bool = False) -> list[BaseMessage]:
     from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
     kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
-    return [kinds[m.role](content=m.content) for m in messages]
+    return [kinds[m.role](content=m.content) for m in (fold_system(messages) if fold else messages)]
 
 
-def build_messages(question: Question, answer: str, criteria: Sequence[str]) -> list[BaseMessage]:
-    """The grading conversation: instructions, then the question data with the answer fenced."""
+def build_messages(
+    question: Question, answer: str, criteria: Sequence[str], *, fold: bool = False
+) -> list[BaseMessage]:
+    """The grading conversation: instructions, then the question data with the answer fenced.
+
+    `fold`: one user message instead of system + user (see `fold_system`)."""
     behavioural = question.kind is QuestionKind.behavioural
     reference = question.reference.text.strip() if question.reference.usable else ""
     if not reference:
@@ -189,16 +221,19 @@ def build_messages(question: Question, answer: str, criteria: Sequence[str]) -> 
         },
         untrusted={"answer": answer},
     )
-    return to_langchain(rendered)
+    return to_langchain(rendered, fold=fold)
 
 
 def build_reask(
     messages: Sequence[BaseMessage], reply_text: str, error: str, n_criteria: int
 ) -> list[BaseMessage]:
-    """The conversation so far, the invalid reply, and one message saying what to fix."""
+    """The conversation so far (unchanged, so a server's prompt cache reuses it), the invalid
+    reply cut to MAX_ECHOED_REPLY characters, and one short message saying what to fix."""
     from langchain_core.messages import AIMessage
 
-    fix = render_prompt(REASK_PROMPT, {"error": error, "n_criteria": str(n_criteria)})
+    if len(reply_text) > MAX_ECHOED_REPLY:
+        reply_text = reply_text[:MAX_ECHOED_REPLY] + " …"
+    fix = render_prompt(REASK_PROMPT, {"error": error.rstrip("."), "n_criteria": str(n_criteria)})
     return [*messages, AIMessage(content=reply_text), *to_langchain(fix)]
 
 
@@ -562,7 +597,11 @@ def _failure_reason(kind: LLMErrorKind, exc: BaseException, attempts: int) -> st
     reasons = {
         LLMErrorKind.rate_limit: f"LLM rate-limited the request (HTTP 429){tries}",
         LLMErrorKind.server: f"LLM server failed with HTTP {code}{tries}",
-        LLMErrorKind.connection: f"could not reach the LLM server{tries}",
+        LLMErrorKind.connection: (
+            f"lost the connection to the LLM server in the middle of its reply{tries}"
+            if isinstance(exc, StreamCut)
+            else f"could not reach the LLM server{tries}"
+        ),
         LLMErrorKind.auth: f"LLM rejected the API key (HTTP {code}); check INTERVIEWER_LLM_API_KEY",
         LLMErrorKind.not_found: "LLM model or endpoint not found (HTTP 404); check "
         "INTERVIEWER_LLM_MODEL and INTERVIEWER_LLM_BASE_URL",
@@ -570,6 +609,17 @@ def _failure_reason(kind: LLMErrorKind, exc: BaseException, attempts: int) -> st
         LLMErrorKind.bad_response: "LLM server sent a reply that is not chat-completions JSON",
     }
     return reasons.get(kind, f"LLM call failed ({type(exc).__name__})")
+
+
+def _finish_reason(message: Any) -> str | None:
+    metadata = getattr(message, "response_metadata", None) or {}
+    reason = metadata.get("finish_reason")
+    return reason if isinstance(reason, str) else None
+
+
+def _json_mode_refused(exc: BaseException) -> bool:
+    """A 400 while JSON mode was asked for: the server may not know `response_format`."""
+    return status_code(exc) == 400
 
 
 class LLMGrader:
@@ -580,10 +630,16 @@ class LLMGrader:
     exponential backoff) cover 429, 5xx and connection errors; a timeout is not retried, since
     the user is waiting.
 
+    Every call is capped at `reply_token_budget` tokens, in the parameter `wire` says this
+    server honours, and asks for JSON mode while `wire.json_mode` holds; a server that answers
+    that request with HTTP 400 is asked again without it, and not asked again for the rest of
+    this grader's life (`json_mode` turns False).
+
     `grade(..., on_text=hook)` streams the call (with `stream_model`, default `chat_model`) and
     passes the feedback written so far to `hook` as it grows (from a worker thread, so the hook
     must be thread-safe; a re-ask or retry starts the text again). Without a hook the call is a
-    plain `invoke` of `chat_model`.
+    plain `invoke` of `chat_model`. A stream that ends without a finish reason was cut off: it
+    is retried like a lost connection, and reported as one.
     """
 
     # Tells the engine that grade() takes `on_text` (other graders ignore streaming).
@@ -601,6 +657,7 @@ class LLMGrader:
         backoff: float = 1.0,
         stream_model: BaseChatModel | None = None,
         support: SupportCheck | None = None,
+        wire: WireStyle | None = None,
     ) -> None:
         self.chat_model = chat_model
         # Judges whether each credited quote supports its key point (see grading/support.py).
@@ -614,7 +671,10 @@ class LLMGrader:
         self.max_retries = max_retries
         self.sleep = sleep
         self.backoff = backoff
-        # Token usage of the last grade() call, summed over its calls (re-ask included).
+        self.wire = wire or WireStyle()
+        self.json_mode = self.wire.json_mode
+        # Token usage of the last grade() call, summed over its calls (re-ask included);
+        # empty when the server reports none (llama.cpp streams carry no usage).
         self.last_usage: dict[str, int] = {}
 
     def grade(
@@ -650,18 +710,27 @@ class LLMGrader:
         flags: list[str],
         on_text: TextHook | None = None,
     ) -> Grade:
-        messages = build_messages(question, answer, criteria)
-        reply_text = self._call(messages, on_text)
+        budget = reply_token_budget(len(criteria))
+        messages = build_messages(question, answer, criteria, fold=self.wire.fold_system)
+        message = self._call(messages, on_text, max_tokens=budget)
+        reply_text = _message_text(message)
         try:
             reply = parse_reply(reply_text, len(criteria))
             reasked = False
         except ReplyError as first:
-            log.info("LLM grade reply invalid (%s); asking once more", first)
-            retry = build_reask(messages, reply_text, str(first), len(criteria))
+            error = str(first)
+            if _finish_reason(message) == "length":
+                error = (
+                    f"it stopped at the {budget}-token limit before the JSON was complete "
+                    f"({first}); keep the feedback to two sentences and the quotes short"
+                )
+            log.info("LLM grade reply invalid (%s); asking once more", error)
+            retry = build_reask(messages, reply_text, error, len(criteria))
             try:
-                reply = parse_reply(self._call(retry, on_text), len(criteria))
-            except ReplyError as second:
-                raise LLMFailure(f"LLM reply was invalid twice ({second})") from None
+                second = self._call(retry, on_text, max_tokens=budget)
+                reply = parse_reply(_message_text(second), len(criteria))
+            except ReplyError as again:
+                raise LLMFailure(f"LLM reply was invalid twice ({again})") from None
             reasked = True
         try:
             return build_grade(
@@ -692,15 +761,29 @@ class LLMGrader:
 
     # -- the call ------------------------------------------------------------------------------
 
-    def _call(self, messages: list[BaseMessage], on_text: TextHook | None = None) -> str:
-        """One model call with deadline and retries; returns the reply text or raises."""
-        for attempt in range(self.max_retries + 1):
+    def _call(
+        self,
+        messages: list[BaseMessage],
+        on_text: TextHook | None = None,
+        *,
+        max_tokens: int,
+    ) -> Any:
+        """One model call with deadline and retries; returns the reply message or raises."""
+        attempt = 0
+        while True:
             started = time.monotonic()
+            options = self.wire.call_kwargs(max_tokens, json_mode=self.json_mode)
             try:
-                message = self._invoke_with_deadline(messages, on_text)
+                message = self._invoke_with_deadline(messages, on_text, options)
             except _Deadline:
                 raise LLMFailure(f"LLM timed out after {self.timeout:g} s") from None
             except Exception as exc:
+                if self.json_mode and _json_mode_refused(exc):
+                    # Not a failure of the model: this server refuses response_format. Ask
+                    # again without it (no attempt used) and never ask for it again.
+                    log.info("the LLM server refused JSON mode; continuing without it")
+                    self.json_mode = False
+                    continue
                 kind = classify_error(exc)
                 if kind is LLMErrorKind.timeout:
                     waited = time.monotonic() - started
@@ -712,25 +795,29 @@ class LLMGrader:
                         delay = min(max(delay, hinted), MAX_RETRY_AFTER)
                     log.info("LLM call failed (%s); retrying in %.1f s", kind.value, delay)
                     self.sleep(delay)
+                    attempt += 1
                     continue
                 raise LLMFailure(_failure_reason(kind, exc, attempt + 1)) from None
             self._count_usage(message)
-            return _message_text(message)
-        raise AssertionError("unreachable: the loop returns or raises")
+            return message
 
     def _invoke_with_deadline(
-        self, messages: list[BaseMessage], on_text: TextHook | None = None
+        self,
+        messages: list[BaseMessage],
+        on_text: TextHook | None = None,
+        options: dict[str, Any] | None = None,
     ) -> Any:
         outcome: dict[str, Any] = {}
         done = threading.Event()
         abandoned = threading.Event()
+        options = options or {}
 
         def run() -> None:
             try:
                 if on_text is None:
-                    outcome["message"] = self.chat_model.invoke(messages)
+                    outcome["message"] = self.chat_model.invoke(messages, **options)
                 else:
-                    outcome["message"] = self._stream(messages, on_text, abandoned)
+                    outcome["message"] = self._stream(messages, on_text, abandoned, options)
             except BaseException as exc:  # handed to the caller's thread below
                 outcome["error"] = exc
             finally:
@@ -747,19 +834,25 @@ class LLMGrader:
         return outcome["message"]
 
     def _stream(
-        self, messages: list[BaseMessage], on_text: TextHook, abandoned: threading.Event
+        self,
+        messages: list[BaseMessage],
+        on_text: TextHook,
+        abandoned: threading.Event,
+        options: dict[str, Any] | None = None,
     ) -> Any:
         """Stream one call, handing the feedback so far to `on_text`; returns the whole message.
 
         The chunks are summed into one message, so the text and the token usage come out as
         from `invoke`. A hook that raises is dropped (it only displays); the grading goes on.
+        A stream that stops without a finish reason, or breaks after it started, raises
+        `StreamCut`: half a reply is a lost connection, not an invalid answer.
         """
         from langchain_core.messages import AIMessageChunk
 
         field = StringFieldStream(*STREAMED_FIELD)
         hook: TextHook | None = on_text
         message: Any = None
-        chunks = self.stream_model.stream(messages)
+        chunks = self.stream_model.stream(messages, **(options or {}))
         try:
             for chunk in chunks:
                 if abandoned.is_set():
@@ -774,10 +867,16 @@ class LLMGrader:
                             "streamed-text hook failed (%s); not streaming", type(exc).__name__
                         )
                         hook = None
+        except Exception as exc:
+            if message is None or classify_error(exc) is not LLMErrorKind.connection:
+                raise  # it never started: an ordinary failure, classified by the caller
+            raise StreamCut(f"the stream broke off: {exc}") from exc
         finally:
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()  # ends the HTTP stream if we stopped early
+        if not abandoned.is_set() and _finish_reason(message) is None:
+            raise StreamCut("the stream ended before the reply was finished")
         return message if message is not None else AIMessageChunk(content="")
 
     def _count_usage(self, message: Any) -> None:
@@ -807,8 +906,7 @@ def make_llm_grader(
     `support` defaults to `EncoderSupport` on the settings' embedding model.
     """
     # Temperature 0 for repeatable grades, except o-series models, which accept only the default.
-    reasoning_model = re.match(r"o\d", settings.llm_model.strip().lower()) is not None
-    temperature = None if reasoning_model else 0.0
+    temperature = None if is_reasoning_model(settings.llm_model) else 0.0
     return LLMGrader(
         make_chat_model(settings, temperature=temperature),
         stream_model=make_chat_model(settings, temperature=temperature, streaming=True),
@@ -818,4 +916,5 @@ def make_llm_grader(
         max_retries=settings.llm_max_retries,
         sleep=sleep,
         support=support or EncoderSupport(settings.embedding_model),
+        wire=wire_style(settings),
     )
