@@ -99,6 +99,26 @@ class RecordedRequest:
         return getattr(self, "_seen", self.messages)
 
 
+def _first_object(text: str) -> str:
+    """What a grammar-constrained model writes instead of `text`: its first JSON object alone
+    ("{}" when there is none; from the first "{" on when the object was never closed)."""
+    decoder = json.JSONDecoder()
+    position = text.find("{")
+    if position == -1:
+        return "{}"
+    first = position
+    while position != -1:
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            position = text.find("{", position + 1)
+            continue
+        if isinstance(value, dict):
+            return text[position:end]
+        position = text.find("{", end)
+    return text[first:]
+
+
 def count_tokens(text: str) -> int:
     """A rough, deterministic token count (about four characters a token)."""
     return max(1, (len(text) + 3) // 4)
@@ -285,9 +305,7 @@ class _Handler(BaseHTTPRequestHandler):
         if profile.constrained_json and kind == "json_object":
             # Grammar-constrained decoding: nothing outside the object (a reply still being
             # written when it is cut keeps its open object).
-            start, end = text.find("{"), text.rfind("}")
-            whole = end > start != -1
-            text = "{}" if start == -1 else text[start : end + 1] if whole else text[start:]
+            text = _first_object(text)
         runaway = reply.runaway
         if profile.constrained_json and kind == "json_object" and text.endswith("}"):
             runaway = False  # the grammar ends the reply when the object closes

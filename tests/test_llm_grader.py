@@ -466,3 +466,21 @@ def test_fake_chat_reports_usage_and_streams(fake_chat):
     usage = [c.usage_metadata for c in chunks if c.usage_metadata]
     assert usage == [{"input_tokens": 2, "output_tokens": 5, "total_tokens": 7}]
     assert len(fake_chat.calls) == 2 and fake_chat.remaining == 0
+
+
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        "Grading {as requested}:\n{body}",
+        "{body}\nOverall I would say {3/5}.",
+        'Note: {"draft": true}\n{body}',
+    ],
+)
+def test_chatter_with_braces_of_its_own_does_not_hide_the_reply(wrapped):
+    text = wrapped.replace("{body}", GOOD_REPLY)
+    parsed = parse_reply(text, 3)
+    assert [kp.verdict for kp in parsed.key_points] == [
+        Verdict.covered,
+        Verdict.partly,
+        Verdict.missed,
+    ]

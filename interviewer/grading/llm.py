@@ -238,10 +238,26 @@ def build_reask(
 
 
 def extract_json(text: str) -> str:
-    """The JSON object inside a reply, tolerating ```json fences and chatter around it."""
+    """The JSON object inside a reply, tolerating ```json fences and chatter around it, even
+    chatter with braces of its own ("Grading {as requested}: {...} Overall {3/5}").
+
+    The first object that decodes and has "key_points" wins; failing that, the span from the
+    first "{" to the last "}" is returned, so the parse error describes the whole reply.
+    """
     fenced = re.search(r"```(?:json)?\s*(\{.*\})\s*```", text, re.DOTALL | re.IGNORECASE)
     if fenced:
         return fenced.group(1)
+    decoder = json.JSONDecoder()
+    position = text.find("{")
+    while position != -1:
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            position = text.find("{", position + 1)
+            continue
+        if isinstance(value, dict) and "key_points" in value:
+            return text[position:end]
+        position = text.find("{", end)
     start, end = text.find("{"), text.rfind("}")
     if start == -1 or end <= start:
         raise ReplyError("the reply contains no JSON object")
