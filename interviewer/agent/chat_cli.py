@@ -370,9 +370,13 @@ def _warm_up_starter(
             # Failures here are not reported: the first grade raises the real error.
             with contextlib.suppress(Exception):
                 grader = session.engine.grader
-                if hasattr(grader, "get"):
-                    grader.get()
+                real = grader.get() if hasattr(grader, "get") else grader
                 warm_up(settings)
+                # The grader's own models (the LLM grader's support check among them), so
+                # the first answer does not pay for loading them.
+                warm = getattr(real, "warm_up", None)
+                if callable(warm):
+                    warm()
                 session.prefetch()  # the grader prepares the first question meanwhile
 
         thread = threading.Thread(target=work, name="interviewer-warm-up", daemon=True)

@@ -693,6 +693,14 @@ class LLMGrader:
         # empty when the server reports none (llama.cpp streams carry no usage).
         self.last_usage: dict[str, int] = {}
 
+    def warm_up(self) -> None:
+        """Load what grading needs locally (the fallback's model, the support check's
+        encoder) before the first answer arrives. Makes no LLM call."""
+        for part in (self.fallback, self.support):
+            warm = getattr(part, "warm_up", None)
+            if callable(warm):
+                warm()
+
     def grade(
         self,
         question: Question,

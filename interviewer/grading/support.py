@@ -87,6 +87,11 @@ class EncoderSupport:
             self._encoder = shared_encoder(self.model)
         return self._encoder
 
+    def warm_up(self) -> None:
+        """Load the encoder now (a few seconds once), not during the first grade."""
+        self._encoder_or_shared().warm_up()
+        _ = self.threshold
+
     def _anchor(self, text: str) -> np.ndarray:
         """The vector of a key point (or question), encoded whole as the offline grader does."""
         with self._lock:
