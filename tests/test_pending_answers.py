@@ -177,12 +177,13 @@ RUNNER = textwrap.dedent(
     from interviewer.agent.chat_cli import register
     from interviewer.grading.llm import make_llm_grader
     from tests.agent_fakes import KeywordGrader, sample_source
+    from tests.llm_fixtures import NO_SUPPORT_CHECK  # this test is about saving, not evidence
 
     app = typer.Typer()
     register(
         app,
         source_factory=lambda s: sample_source(),
-        grader_factory=lambda kind, s: make_llm_grader(s, KeywordGrader()),
+        grader_factory=lambda kind, s: make_llm_grader(s, KeywordGrader(), support=NO_SUPPORT_CHECK),
         warm_up=lambda s: None,
     )
     app()
