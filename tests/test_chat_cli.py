@@ -449,3 +449,28 @@ def test_a_session_moved_on_elsewhere_is_not_retried_and_says_what_to_do(data_di
     assert "retrying cannot help" in result.output
     assert "interviewer resume" in result.output and "not recorded" in result.output
     assert "Press Enter to retry" not in result.output
+
+
+def test_when_only_the_grade_cannot_be_saved_the_answer_is_still_kept(data_dir, monkeypatch):
+    from interviewer.agent import chat_cli
+    from interviewer.store import StoreLockedError
+
+    monkeypatch.setattr(chat_cli.time, "sleep", lambda s: None)
+    real_commit = SessionStore.commit_turn
+
+    def locked(self, *args, **kwargs):
+        raise StoreLockedError("The session database is locked. Fix: close the other program.")
+
+    monkeypatch.setattr(SessionStore, "commit_turn", locked)
+    result = CliRunner().invoke(
+        make_app(), ["chat", "-n", "1", "--follow-ups", "0", "--seed", "13"], input="my answer\n"
+    )
+    assert result.exit_code == 1
+    assert "the answer itself is" in result.output and "resuming grades it again" in result.output
+    sid = db(data_dir).list_sessions()[0].id
+    assert db(data_dir).pending(sid).answer == "my answer"
+
+    monkeypatch.setattr(SessionStore, "commit_turn", real_commit)
+    resumed = CliRunner().invoke(make_app(), ["resume", sid], input="")
+    assert resumed.exit_code == 0 and "saved before the interruption" in resumed.output
+    assert [t.answer for t in db(data_dir).turns(sid)] == ["my answer"]

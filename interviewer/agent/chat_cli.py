@@ -217,10 +217,14 @@ class _Cli:
         while True:
             attempts += 1
             if interactive:
+                lost = (
+                    "the answer is kept, and graded again on resume"
+                    if session.answer_kept
+                    else "the unsaved answer is then lost"
+                )
                 try:
                     choice = self.out.input(
-                        "[dim]Press Enter to retry saving, or type q to quit "
-                        "(the unsaved answer is then lost): [/dim]"
+                        f"[dim]Press Enter to retry saving, or type q to quit ({lost}): [/dim]"
                     )
                 except EOFError:
                     choice = "q"
@@ -322,10 +326,16 @@ class _Cli:
                 self.err.print(Text(strip_terminal_codes(str(exc)), style="bold red"))
                 saved = self.save_with_retry(session, interactive)
                 if saved is None:
+                    what = (
+                        "The grade of the last answer was NOT saved, but the answer itself is: "
+                        "resuming grades it again."
+                        if session.answer_kept
+                        else "The last answer was NOT saved."
+                    )
                     self.err.print(
                         Text(
-                            "The last answer was NOT saved. Earlier answers are safe; after "
-                            f"fixing the database, run `interviewer resume {session.id}`.",
+                            f"{what} Earlier answers are safe; after fixing the database, run "
+                            f"`interviewer resume {session.id}`.",
                             style="red",
                         )
                     )

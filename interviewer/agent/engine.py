@@ -396,6 +396,13 @@ class InterviewSession:
     def has_unsaved(self) -> bool:
         return self._pending is not None or self._unsent is not None
 
+    @property
+    def answer_kept(self) -> bool:
+        """Whether the unsaved turn is an answer already in the store as a pending answer
+        (only its grade failed to save): giving up then loses nothing, resume regrades it."""
+        turn = self._pending.turn if self._pending is not None else None
+        return turn is not None and turn.kind in ("answer", "follow_up_answer")
+
     # -- recovering an answer saved before a crash ---------------------------------------------
 
     def _can_recover(self, pending: PendingAnswer) -> bool:
