@@ -552,3 +552,46 @@ def test_a_bank_that_went_away_shows_one_line_not_a_traceback(data_dir, monkeypa
     (error,) = at.error
     assert "Cannot reach" in error.value and "INTERVIEWER_CHROMA_HOST/PORT" in error.value
     assert "ConnectError" in error.value and "reload this page" in error.value
+
+
+def test_reopening_a_session_while_the_bank_is_down_keeps_the_answer_and_says_why(
+    data_dir, monkeypatch
+):
+    import ui.resources
+    from interviewer.agent.engine import InterviewEngine
+    from interviewer.bank import BankStats
+    from interviewer.store import PendingAnswer, SessionStore
+    from tests.agent_fakes import KeywordGrader, sample_source
+
+    store = SessionStore(get_settings().sessions_db)
+    session = InterviewEngine(source=sample_source(), grader=KeywordGrader(), store=store).start(
+        SessionConfig(questions=2, follow_ups=0, seed=1)
+    )
+    store.save_pending(
+        session.id,
+        PendingAnswer(kind="answer", question_index=0, answer="saved", answered_at=1.0, version=1),
+    )
+
+    class GoneSource:
+        def __getattr__(self, name):
+            def fail(*args, **kwargs):
+                raise ConnectionRefusedError("[Errno 111] Connection refused")
+
+            return fail
+
+    stats = BankStats(
+        questions=9, with_reference=8, categories={"Core ML": 3}, by_origin={}, sources={}
+    )
+    monkeypatch.setattr(
+        ui.resources, "bank", lambda s: type("B", (), {"stats": lambda self: stats})()
+    )
+    monkeypatch.setattr(
+        ui.resources,
+        "engine",
+        lambda llm=None: InterviewEngine(source=GoneSource(), grader=KeywordGrader(), store=store),
+    )
+    at = new_app(session=session.id)
+    no_errors(at)
+    shown = " ".join(e.value for e in at.error)
+    assert "Cannot reach" in shown and "every answer is saved" in shown
+    assert store.pending(session.id).answer == "saved" and store.turns(session.id) == []

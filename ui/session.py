@@ -118,6 +118,7 @@ def follow_url(llm: LLMChoice) -> None:
         return
     if live is not None and live.id == wanted:
         return
+    from interviewer.source import SourceUnavailable, bank_outage_message
     from interviewer.store import StoreError
 
     try:
@@ -125,6 +126,13 @@ def follow_url(llm: LLMChoice) -> None:
     except StoreError as exc:
         st.query_params.pop(SESSION_PARAM, None)
         st.session_state[NOTICE] = Notice("error", str(exc))
+    except SourceUnavailable as exc:  # grading a saved answer needs the bank
+        st.session_state[NOTICE] = Notice(
+            "error",
+            bank_outage_message(
+                str(exc), resources.settings(), "reload this page (every answer is saved)"
+            ),
+        )
 
 
 def queue(text: str, command: str | None = None) -> None:

@@ -81,11 +81,15 @@ def session_config():
 
 def _start() -> None:
     from interviewer.agent.engine import SetupError
+    from interviewer.source import SourceUnavailable, bank_outage_message
     from interviewer.store import StoreError
     from ui import session as live
 
     try:
         live.start(session_config(), llm_choice())
+    except SourceUnavailable as exc:
+        message = bank_outage_message(str(exc), resources.settings(), "start again")
+        st.session_state[live.NOTICE] = live.Notice("error", message)
     except (SetupError, StoreError, ValueError) as exc:
         st.session_state[live.NOTICE] = live.Notice("error", str(exc))
 
