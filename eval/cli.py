@@ -164,16 +164,10 @@ def grader(
         if not as_json:
             err.print(f"reports: {', '.join(str(p) for p in paths)}")
     if as_json:
+        # Who really graded the rows travels with the figures (see harness.fallback_summary).
         keys = ("grader", "grader_kind", "graded_rows", "fallbacks", "llm_graded", "llm_share")
-        typer.echo(
-            json.dumps(
-                {
-                    **evaluation.to_json(),
-                    **{k: meta[k] for k in keys},
-                    "llm_figures": meta["llm_figures"],
-                }
-            )
-        )
+        graded_by = {k: meta[k] for k in (*keys, "llm_figures")}
+        typer.echo(json.dumps({**evaluation.to_json(), **graded_by}))
         return
     _print_table(evaluation, meta)
 
