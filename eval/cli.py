@@ -173,31 +173,41 @@ def grader(
             )
             evaluation.extra["group_by"] = group_by
 
-    fallbacks = sum(1 for p in preds if p.grade is not None and p.grade.fallback)
+    graded_by = harness.fallback_summary(preds, grader_kind)
     meta = {
         "dataset": path.name,
         "split": split or "all",
-        "grader": getattr(the_grader, "name", grader_kind),
+        "grader": harness.grader_caption(
+            getattr(the_grader, "name", grader_kind), grader_kind, graded_by
+        ),
+        "grader_kind": grader_kind,
         "rows": len(rows),
         "date": dt.datetime.now().isoformat(timespec="seconds"),
         "command": "interviewer eval grader " + " ".join(shlex.quote(a) for a in _argv()),
         "latency": harness.latency_summary(preds),
-        "fallbacks": fallbacks,
+        **graded_by,
     }
     if predictions is not None:
         three = None if label is None else "contradictory" in evaluation.extra.get("labels", [])
         harness.write_predictions(predictions, preds, three_way=three)
     if report:
+        # A run the LLM mostly did not grade is not named as an LLM run.
+        kind_label = grader_kind
+        if grader_kind == "llm" and not graded_by["llm_figures"]:
+            kind_label = "llm-mostly-offline-fallback"
         name = "-".join(
             x
-            for x in (path.stem, split or "all", column, grader_kind, f"n{limit}" if limit else "")
+            for x in (path.stem, split or "all", column, kind_label, f"n{limit}" if limit else "")
             if x
         )
         paths = harness.write_reports(evaluation, name=name, meta=meta, out_dir=results_dir)
         if not as_json:
             err.print(f"reports: {', '.join(str(p) for p in paths)}")
     if as_json:
-        typer.echo(json.dumps(evaluation.to_json()))
+        # Who really graded the rows travels with the figures (see harness.fallback_summary).
+        keys = ("grader", "grader_kind", "graded_rows", "fallbacks", "llm_graded", "llm_share")
+        graded_by = {k: meta[k] for k in (*keys, "llm_figures")}
+        typer.echo(json.dumps({**evaluation.to_json(), **graded_by}))
         return
     _print_table(evaluation, meta)
 
@@ -257,8 +267,13 @@ def _print_table(evaluation, meta) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from interviewer.display import rich_escape
+
     table = Table(
-        title=f"{meta['dataset']} [{meta['split']}] vs {evaluation.column} ({meta['grader']})"
+        # Escaped: "[test-unseen-questions]" would otherwise be taken for a Rich style tag.
+        title=rich_escape(
+            f"{meta['dataset']} [{meta['split']}] vs {evaluation.column} ({meta['grader']})"
+        )
     )
     table.add_column("metric")
     table.add_column("value", justify="right")
@@ -271,6 +286,17 @@ def _print_table(evaluation, meta) -> None:
     out.print(
         f"graded {evaluation.n} answers (skipped {evaluation.skipped}); latency {meta['latency']}"
     )
+    if meta["grader_kind"] == "llm":
+        out.print(
+            f"graded by the LLM: {meta['llm_graded']} of {meta['graded_rows']} rows "
+            f"({meta['llm_share']:.0%}); fell back to offline: {meta['fallbacks']}"
+        )
+        if not meta["llm_figures"]:
+            out.print(
+                "[bold red]Most rows fell back to the offline grader: these are not LLM "
+                "figures.[/bold red] Fix the LLM connection (see the fallback reasons with "
+                "--predictions) and run again."
+            )
     if "two_way" in evaluation.extra:
         out.print(f"collapsed to 2-way: {evaluation.extra['two_way']}")
     if "interview" in evaluation.extra:

@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from interviewer.display import rich_escape as esc
+from interviewer.display import strip_terminal_codes
 from interviewer.settings import BUNDLED_BANK_DIR, REPO_ROOT, get_settings
 
 app = typer.Typer(
@@ -47,7 +49,7 @@ def _open_bank(data_dir: Path | None):
     try:
         return ChromaBank(_settings(data_dir))
     except BankUnavailable as exc:
-        err.print(f"[red]{exc}[/red]")
+        err.print(f"[red]{esc(str(exc))}[/red]")
         raise typer.Exit(2) from exc
 
 
@@ -102,10 +104,12 @@ def ingest(
                 bank, targets, prune=prune, writer=_reference_writer(), progress=progress
             )
         except (BankFormatError, FileNotFoundError) as exc:
-            err.print(f"[red]error:[/red] {exc}")
+            err.print(f"[red]error:[/red] {esc(str(exc))}")
             raise typer.Exit(2) from exc
     for failed in report.failed:
-        err.print(f"[red]error:[/red] {failed.error}\n  Nothing from this file was stored.")
+        err.print(
+            f"[red]error:[/red] {esc(str(failed.error))}\n  Nothing from this file was stored."
+        )
     if not quiet:
         _print_ingest_summary(bank, report)
     if report.failed:
@@ -131,7 +135,7 @@ def _print_ingest_summary(bank, report) -> None:
     for f in report.files:
         colour = {"failed": "red", "unchanged": "dim"}.get(f.status, "green")
         files.add_row(
-            f.path.name,
+            esc(f.path.name),
             f"[{colour}]{f.status}[/{colour}]",
             str(f.questions),
             str(f.embedded),
@@ -143,7 +147,7 @@ def _print_ingest_summary(bank, report) -> None:
     summary.add_column("category")
     summary.add_column("questions", justify="right")
     for name, n in stats.categories.items():
-        summary.add_row(name, str(n))
+        summary.add_row(esc(name), str(n))
     console.print(summary)
     without = stats.questions - stats.with_reference
     console.print(
@@ -179,7 +183,7 @@ def bank_stats(
     table.add_column("category")
     table.add_column("questions", justify="right")
     for name, n in stats.categories.items():
-        table.add_row(name, str(n))
+        table.add_row(esc(name), str(n))
     console.print(table)
     console.print("reference origin: " + ", ".join(f"{k} {v}" for k, v in stats.by_origin.items()))
 
@@ -205,7 +209,7 @@ def bank_list(
     for column in ("id", "category", "level", "ref", "question"):
         table.add_column(column, overflow="fold")
     for q in questions:
-        table.add_row(q.id, q.category, q.difficulty.value, _ref_label(q), q.text)
+        table.add_row(esc(q.id), esc(q.category), q.difficulty.value, _ref_label(q), esc(q.text))
     console.print(table)
 
 
@@ -215,7 +219,9 @@ def _difficulty(value: str):
     try:
         return Difficulty(value.lower())
     except ValueError as exc:
-        err.print(f"[red]error:[/red] difficulty must be easy, medium or hard, not {value!r}")
+        err.print(
+            f"[red]error:[/red] difficulty must be easy, medium or hard, not {esc(repr(value))}"
+        )
         raise typer.Exit(2) from exc
 
 
@@ -236,31 +242,36 @@ def bank_show(
 
     q = _open_bank(data_dir).get(question_id)
     if q is None:
-        err.print(f"[red]error:[/red] no question {question_id!r}. Fix: `interviewer bank list`.")
+        err.print(
+            f"[red]error:[/red] no question {esc(repr(question_id))}. Fix: `interviewer bank list`."
+        )
         raise typer.Exit(1)
     if as_json:
         print(q.model_dump_json(indent=2))
         return
-    console.print(f"[bold]{q.text}[/bold]")
+    # Bank text is untrusted (uploaded files): escaped, so "[/i]" prints instead of crashing.
+    console.print(f"[bold]{esc(q.text)}[/bold]")
     console.print(
-        f"{q.category} · {q.difficulty.value} · {q.kind.value} · "
-        f"{q.source}:{q.line} · tags: {', '.join(q.tags) or '-'}"
+        esc(
+            f"{q.category} · {q.difficulty.value} · {q.kind.value} · "
+            f"{q.source}:{q.line} · tags: {', '.join(q.tags) or '-'}"
+        )
     )
     if q.kind.value == "behavioural":
         console.print("\n[bold]Rubric[/bold]")
         for c in q.criteria:
-            console.print(f"  • {c}")
+            console.print(f"  • {esc(c)}")
         return
     ref = q.reference
     origin = ref.origin.value
     if ref.origin.value == "retrieved":
         origin += f" from {ref.retrieved_from} (similarity {ref.similarity:.2f})"
-    console.print(f"\n[bold]Reference[/bold] ({origin})")
+    console.print(f"\n[bold]Reference[/bold] ({esc(origin)})")
     if ref.usable:
-        console.print(Markdown(ref.text))
+        console.print(Markdown(strip_terminal_codes(ref.text)))
         console.print("\n[bold]Key points[/bold]")
         for point in ref.key_points:
-            console.print(f"  • {point}")
+            console.print(f"  • {esc(point)}")
     else:
         console.print("  none: this question is not graded offline.")
 
@@ -290,11 +301,16 @@ def bank_search(
             )
         )
         return
-    table = Table(title=f"Closest to {text!r}")
+    table = Table(title=f"Closest to {esc(repr(text))}")
     for column in ("sim", "id", "category", "question"):
         table.add_column(column, overflow="fold")
     for h in hits:
-        table.add_row(f"{h.similarity:.2f}", h.question.id, h.question.category, h.question.text)
+        table.add_row(
+            f"{h.similarity:.2f}",
+            esc(h.question.id),
+            esc(h.question.category),
+            esc(h.question.text),
+        )
     console.print(table)
 
 
