@@ -8,7 +8,10 @@ Prints, on this machine:
 - startup: seconds from launching `interviewer chat` to the first question on screen, with an
   existing index (target <= 3 s). Builds a temporary index with `interviewer ingest` first.
 - llm: LLM calls and prompt tokens per answered turn with the scripted fake chat model (tokens
-  are the fake's estimate, about four characters a token).
+  are the fake's estimate, about four characters a token), the prompt tokens of a re-ask, and
+  the share of first replies that parse, against the loopback server in its llama.cpp profile
+  (grammar-constrained json_object) and against one that refuses JSON mode, over a fixed set
+  of replies shaped like small local models' (a simulation of our handling, not of a model).
 
 Usage: python -m benchmarks.bench_turn [--sessions 10] [--questions 8] [--skip-startup]
 """
@@ -217,7 +220,13 @@ def bench_llm_cost(n_questions: int) -> None:
     source = InMemorySource(questions)
     chat = FakeChatModel()
     line_chat = FakeChatModel().enqueue("That is the end of our session. Thank you.")
-    grader = LLMGrader(chat, model_name="fake", fallback=KeywordGrader(), sleep=lambda s: None)
+    grader = LLMGrader(
+        chat,
+        model_name="fake",
+        fallback=KeywordGrader(),
+        sleep=lambda s: None,
+        support=AcceptFoundQuotes(),
+    )
     with tempfile.TemporaryDirectory() as tmp:
         engine = InterviewEngine(
             source=source,
@@ -267,6 +276,105 @@ def bench_llm_cost(n_questions: int) -> None:
         f"max {max(prompt)}; completion mean "
         f"{statistics.mean(u['output_tokens'] for u in chat.usage):.0f}"
     )
+    # One invalid first reply, as a small model writes it: the re-ask's prompt size.
+    question = next(q for q in questions if q.gradable and q.kind.value == "technical")
+    answer = realistic_answers(question, 1)
+    invalid = "Sure! I would say the answer covers most points, about a 3 out of 5. " * 8
+    reask_chat = FakeChatModel().enqueue(invalid, _scripted_reply(question.criteria, answer))
+    LLMGrader(
+        reask_chat,
+        model_name="fake",
+        fallback=KeywordGrader(),
+        sleep=lambda s: None,
+        support=AcceptFoundQuotes(),
+    ).grade(question, answer)
+    first, second = (u["input_tokens"] for u in reask_chat.usage)
+    print(f"  a grading prompt and its re-ask (~4 chars/token): {first} and {second} tokens")
+
+
+class AcceptFoundQuotes:
+    """The support check stand-in: this benchmark counts tokens, not evidence."""
+
+    name = "found-quote (benchmark stand-in)"
+
+    def supports(self, question, key_point, quote) -> bool:
+        return True
+
+
+def _scripted_reply(criteria, answer: str) -> str:
+    quote = " ".join(answer.split()[:6])
+    return json.dumps(
+        {
+            "feedback": "Covers the first point only.",
+            "key_points": [
+                {
+                    "key_point": i,
+                    "verdict": "covered" if i == 1 else "missed",
+                    "evidence": quote if i == 1 else None,
+                }
+                for i in range(1, len(criteria) + 1)
+            ],
+        }
+    )
+
+
+def small_model_replies(body: str) -> list[str]:
+    """First replies shaped like a small local model's, around one valid JSON object."""
+    return [
+        body,
+        "Sure! Here is the grading:\n" + body,
+        "```json\n" + body + "\n```",
+        body + "\nLet me know if you want more detail!",
+        "Grading {as requested}:\n" + body,
+        body + "\nOverall I would say {3/5}.",
+        "The answer explains the first point but misses the rest. I would give it 3/5.",
+        body[: len(body) // 2],  # stopped half-way
+    ]
+
+
+def bench_first_replies() -> None:
+    """How many first replies parse, on a constrained server and on one without JSON mode."""
+    from interviewer.grading.llm import make_llm_grader
+    from interviewer.settings import get_settings
+    from tests.agent_fakes import KeywordGrader
+    from tests.fake_openai_server import MODEL_ID, FakeOpenAIServer, ServerProfile
+
+    questions = [q for q in bundled_questions() if q.gradable and q.kind.value == "technical"]
+    question = questions[0]
+    answer = realistic_answers(question, 0)
+    replies = small_model_replies(_scripted_reply(question.criteria, answer))
+    for label, profile in (
+        ("llama.cpp profile, json_object (grammar-constrained)", ServerProfile.llama_cpp()),
+        ("a server that refuses JSON mode", ServerProfile.no_json_mode()),
+    ):
+        with tempfile.TemporaryDirectory() as tmp, FakeOpenAIServer(profile) as server:
+            settings = get_settings(
+                _env_file=None,
+                data_dir=tmp,
+                llm_provider="openai-compatible",
+                llm_model=MODEL_ID,
+                llm_base_url=server.base_url,
+                llm_max_retries=0,
+            )
+            grader = make_llm_grader(
+                settings, KeywordGrader(), sleep=lambda s: None, support=AcceptFoundQuotes()
+            )
+            parsed = 0
+            for reply in replies:
+                before = len(server.chat_requests)
+                # The first reply as scripted; a re-ask (if any) gets a clean one.
+                server.enqueue(reply, _scripted_reply(question.criteria, answer))
+                grader.grade(question, answer)
+                # A re-ask carries the invalid reply back as an assistant message.
+                reasked = any(
+                    m["role"] == "assistant"
+                    for r in server.chat_requests[before:]
+                    for m in r.messages
+                )
+                parsed += not reasked
+                while server.remaining:  # the unused clean reply
+                    server._next()
+        print(f"  first replies that parse, {label}: {parsed} of {len(replies)}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -281,6 +389,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     bench_turns(args.sessions, args.questions, stand_in=args.stand_in)
     bench_llm_cost(args.questions)
+    bench_first_replies()
     if not args.skip_startup:
         bench_startup(args.startup_runs)
 

@@ -28,6 +28,9 @@ Examples:
 
   interviewer eval grader --dataset my.csv --target human_score --predictions out.csv
 
+  interviewer eval grader --dataset eval/data/answers/test.csv --bank bank/ \\
+      --target human_score --group-by held_out
+
   INTERVIEWER_LLM_PROVIDER=openai-compatible INTERVIEWER_LLM_BASE_URL=http://localhost:11434/v1
   INTERVIEWER_LLM_MODEL=llama3.1 interviewer eval grader --dataset scients --grader llm --limit 200
 
@@ -96,6 +99,25 @@ def grader(
     resamples: int = typer.Option(
         1000, "--bootstrap", min=100, help="Bootstrap resamples for CIs."
     ),
+    bank: list[Path] = typer.Option(
+        [],
+        "--bank",
+        "-b",
+        help="Grade each row against the bank question whose text matches the row's "
+        "'question' (as an interview would: that question's reference and key points). Rows "
+        "then need only question and student_answer. Repeat for several files or folders.",
+    ),
+    kind_column: str = typer.Option(
+        "kind",
+        "--kind-column",
+        help="With --target: report the mean score per value of this column when present "
+        "(e.g. strong / partial / wrong_vocab).",
+    ),
+    group_by: str | None = typer.Option(
+        None,
+        "--group-by",
+        help="With --target: also report every figure per value of this column (e.g. held_out).",
+    ),
 ) -> None:
     """Grade every answer in a CSV and report agreement with the human grades, with 95% CIs."""
     from rich.console import Console
@@ -107,10 +129,15 @@ def grader(
     if (target is None) == (label is None):
         err.print("[red]Give exactly one of --target COLUMN or --label COLUMN.[/red]")
         raise typer.Exit(2)
+    from .interview_eval import BankIndex, BankLookupError
+
     try:
         path = resolve_dataset(dataset)
-        rows = load_answers(path, split=split, limit=limit)
-    except DatasetError as exc:
+        required = ("question", "student_answer") if bank else None
+        rows = load_answers(path, split=split, limit=limit, required=required)
+        index = BankIndex.from_paths(bank) if bank else None
+        questions = [index.lookup(r, i + 1) for i, r in enumerate(rows)] if index else None
+    except (DatasetError, BankLookupError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     column = target or label
@@ -121,7 +148,7 @@ def grader(
         raise typer.Exit(2)
 
     the_grader = _build_grader(grader_kind, err)
-    preds = _grade_all(the_grader, rows, path.name, err, quiet=as_json)
+    preds = _grade_all(the_grader, rows, path.name, err, quiet=as_json, questions=questions)
     try:
         if target is not None:
             evaluation = harness.evaluate_target(
@@ -133,31 +160,54 @@ def grader(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
 
-    fallbacks = sum(1 for p in preds if p.grade is not None and p.grade.fallback)
+    if target is not None:
+        from .interview_eval import interview_figures
+
+        has_kind = bool(rows) and kind_column in rows[0].row
+        if has_kind or group_by or bank:
+            evaluation.extra["interview"] = interview_figures(
+                preds,
+                target_column=target,
+                kind_column=kind_column if has_kind else None,
+                group_column=group_by,
+            )
+            evaluation.extra["group_by"] = group_by
+
+    graded_by = harness.fallback_summary(preds, grader_kind)
     meta = {
         "dataset": path.name,
         "split": split or "all",
-        "grader": getattr(the_grader, "name", grader_kind),
+        "grader": harness.grader_caption(
+            getattr(the_grader, "name", grader_kind), grader_kind, graded_by
+        ),
+        "grader_kind": grader_kind,
         "rows": len(rows),
         "date": dt.datetime.now().isoformat(timespec="seconds"),
         "command": "interviewer eval grader " + " ".join(shlex.quote(a) for a in _argv()),
         "latency": harness.latency_summary(preds),
-        "fallbacks": fallbacks,
+        **graded_by,
     }
     if predictions is not None:
         three = None if label is None else "contradictory" in evaluation.extra.get("labels", [])
         harness.write_predictions(predictions, preds, three_way=three)
     if report:
+        # A run the LLM mostly did not grade is not named as an LLM run.
+        kind_label = grader_kind
+        if grader_kind == "llm" and not graded_by["llm_figures"]:
+            kind_label = "llm-mostly-offline-fallback"
         name = "-".join(
             x
-            for x in (path.stem, split or "all", column, grader_kind, f"n{limit}" if limit else "")
+            for x in (path.stem, split or "all", column, kind_label, f"n{limit}" if limit else "")
             if x
         )
         paths = harness.write_reports(evaluation, name=name, meta=meta, out_dir=results_dir)
         if not as_json:
             err.print(f"reports: {', '.join(str(p) for p in paths)}")
     if as_json:
-        typer.echo(json.dumps(evaluation.to_json()))
+        # Who really graded the rows travels with the figures (see harness.fallback_summary).
+        keys = ("grader", "grader_kind", "graded_rows", "fallbacks", "llm_graded", "llm_share")
+        graded_by = {k: meta[k] for k in (*keys, "llm_figures")}
+        typer.echo(json.dumps({**evaluation.to_json(), **graded_by}))
         return
     _print_table(evaluation, meta)
 
@@ -188,13 +238,13 @@ def _build_grader(kind: str, err):
         raise typer.Exit(2) from exc
 
 
-def _grade_all(the_grader, rows, source: str, err, *, quiet: bool):
+def _grade_all(the_grader, rows, source: str, err, *, quiet: bool, questions=None):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from . import harness
 
     if len(rows) < 50:
-        return harness.run_grader(the_grader, rows, source=source)
+        return harness.run_grader(the_grader, rows, source=source, questions=questions)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -205,7 +255,11 @@ def _grade_all(the_grader, rows, source: str, err, *, quiet: bool):
     ) as progress:
         task = progress.add_task("grading", total=len(rows))
         return harness.run_grader(
-            the_grader, rows, source=source, on_row=lambda _: progress.advance(task)
+            the_grader,
+            rows,
+            source=source,
+            questions=questions,
+            on_row=lambda _: progress.advance(task),
         )
 
 
@@ -213,8 +267,13 @@ def _print_table(evaluation, meta) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from interviewer.display import rich_escape
+
     table = Table(
-        title=f"{meta['dataset']} [{meta['split']}] vs {evaluation.column} ({meta['grader']})"
+        # Escaped: "[test-unseen-questions]" would otherwise be taken for a Rich style tag.
+        title=rich_escape(
+            f"{meta['dataset']} [{meta['split']}] vs {evaluation.column} ({meta['grader']})"
+        )
     )
     table.add_column("metric")
     table.add_column("value", justify="right")
@@ -227,8 +286,30 @@ def _print_table(evaluation, meta) -> None:
     out.print(
         f"graded {evaluation.n} answers (skipped {evaluation.skipped}); latency {meta['latency']}"
     )
+    if meta["grader_kind"] == "llm":
+        out.print(
+            f"graded by the LLM: {meta['llm_graded']} of {meta['graded_rows']} rows "
+            f"({meta['llm_share']:.0%}); fell back to offline: {meta['fallbacks']}"
+        )
+        if not meta["llm_figures"]:
+            out.print(
+                "[bold red]Most rows fell back to the offline grader: these are not LLM "
+                "figures.[/bold red] Fix the LLM connection (see the fallback reasons with "
+                "--predictions) and run again."
+            )
     if "two_way" in evaluation.extra:
         out.print(f"collapsed to 2-way: {evaluation.extra['two_way']}")
+    if "interview" in evaluation.extra:
+        from .interview_eval import figures_markdown
+
+        out.print(
+            "\n".join(
+                figures_markdown(
+                    evaluation.extra["interview"], group_column=evaluation.extra.get("group_by")
+                )
+            ),
+            markup=False,
+        )
 
 
 if __name__ == "__main__":

@@ -93,26 +93,37 @@ def resolve_dataset(spec: str) -> Path:
     return path
 
 
-def iter_rows(path: Path) -> Iterator[dict[str, str]]:
+def iter_rows(path: Path, required: tuple[str, ...] = REQUIRED_COLUMNS) -> Iterator[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
-        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
         if missing:
+            hint = (
+                " (with --bank, only question and student_answer are needed)"
+                if required == REQUIRED_COLUMNS
+                else ""
+            )
             raise DatasetError(
                 f"{path}: missing column(s) {', '.join(missing)}; a grading CSV needs "
-                f"{', '.join(REQUIRED_COLUMNS)} plus a target or label column."
+                f"{', '.join(required)} plus a target or label column{hint}."
             )
         yield from reader
 
 
 def load_answers(
-    path: Path | str, *, split: str | None = None, limit: int | None = None
+    path: Path | str,
+    *,
+    split: str | None = None,
+    limit: int | None = None,
+    required: tuple[str, ...] | None = None,
 ) -> list[GradedAnswer]:
-    """Rows of a grading CSV, optionally one `split` only and the first `limit` rows."""
+    """Rows of a grading CSV, optionally one `split` only and the first `limit` rows.
+    `required` overrides the columns a row must have (default: question, reference_answer,
+    student_answer)."""
     path = resolve_dataset(str(path))
     out: list[GradedAnswer] = []
     columns_checked = False
-    for i, row in enumerate(iter_rows(path)):
+    for i, row in enumerate(iter_rows(path, required or REQUIRED_COLUMNS)):
         if not columns_checked:
             columns_checked = True
             if split is not None and "split" not in row:

@@ -119,13 +119,17 @@ def run_grader(
     *,
     source: str = "eval.csv",
     on_row: Callable[[int], None] | None = None,
+    questions: Sequence[Question] | None = None,
 ) -> list[Prediction]:
-    """Grade every row; a row whose question cannot be graded records the error instead."""
+    """Grade every row; a row whose question cannot be graded records the error instead.
+
+    `questions` (one per row, e.g. looked up in a bank) replaces the question each row
+    would otherwise make of its own reference answer."""
     from interviewer.grading.offline import UngradableQuestion
 
     out = []
     for i, row in enumerate(rows):
-        question = question_from_row(row, source=source)
+        question = questions[i] if questions is not None else question_from_row(row, source=source)
         start = time.perf_counter()
         try:
             grade = grader.grade(question, row.student_answer)
@@ -290,6 +294,34 @@ def _confusion(truth: Sequence[str], pred: Sequence[str], labels: Sequence[str])
     return {t: {p: counts[(t, p)] for p in labels} for t in labels}
 
 
+def fallback_summary(predictions: Sequence[Prediction], grader_kind: str) -> dict[str, Any]:
+    """Who really graded the rows: `llm_graded`, `fallbacks` (the LLM failed and the offline
+    grader stepped in), `llm_share` of the graded rows, and `llm_figures`: whether the run may
+    be called LLM figures at all (only when the LLM graded more than half of the rows)."""
+    graded = [p.grade for p in predictions if p.grade is not None]
+    fallbacks = sum(1 for g in graded if g.fallback)
+    llm = len(graded) - fallbacks if grader_kind == "llm" else 0
+    share = llm / len(graded) if graded else 0.0
+    return {
+        "graded_rows": len(graded),
+        "fallbacks": fallbacks,
+        "llm_graded": llm,
+        "llm_share": round(share, 4),
+        "llm_figures": grader_kind == "llm" and share > 0.5,
+    }
+
+
+def grader_caption(name: str, grader_kind: str, summary: dict[str, Any]) -> str:
+    """What graded this run, honestly: never the model's name alone when it fell back."""
+    if grader_kind != "llm":
+        return name
+    n, llm, fell = summary["graded_rows"], summary["llm_graded"], summary["fallbacks"]
+    counts = f"{llm} of {n} rows graded by the LLM; {fell} fell back to offline"
+    if summary["llm_figures"]:
+        return f"LLM {name}: {counts}"
+    return f"NOT LLM figures: mostly the offline fallback ({counts})"
+
+
 def latency_summary(predictions: Iterable[Prediction]) -> dict[str, float]:
     times = sorted(p.seconds for p in predictions if p.score is not None)
     if not times:
@@ -417,12 +449,29 @@ def write_reports(
         encoding="utf-8",
     )
     lines = [f"# Grader evaluation: {name}", ""]
+    if meta.get("llm_figures") is False and meta.get("grader_kind") == "llm":
+        lines += [
+            f"> **These are not LLM figures.** The LLM graded {meta['llm_graded']} of "
+            f"{meta['graded_rows']} rows; {meta['fallbacks']} fell back to the offline grader.",
+            "",
+        ]
     for key in ("dataset", "split", "grader", "rows", "date", "command"):
         if key in meta:
             lines.append(
                 f"- **{key}**: `{meta[key]}`" if key == "command" else f"- **{key}**: {meta[key]}"
             )
-    lines += [f"- **graded**: {evaluation.n} (skipped: {evaluation.skipped})", ""]
+    lines += [f"- **graded**: {evaluation.n} (skipped: {evaluation.skipped})"]
+    if "fallbacks" in meta:
+        lines.append(
+            f"- **fallbacks to offline**: {meta['fallbacks']}"
+            + (
+                f" · **graded by the LLM**: {meta['llm_graded']} "
+                f"({meta['llm_share']:.0%} of graded rows)"
+                if meta.get("grader_kind") == "llm"
+                else ""
+            )
+        )
+    lines.append("")
     lines += ["| metric | value | 95% CI |", "| --- | --- | --- |"]
     for key, value in evaluation.values.items():
         lo, hi = evaluation.ci.get(key, (float("nan"), float("nan")))
@@ -448,6 +497,15 @@ def write_reports(
         for t in labels:
             row = evaluation.extra["confusion"][t]
             lines.append(f"| {t} | " + " | ".join(str(row[p]) for p in labels) + " |")
+    if "interview" in evaluation.extra:
+        from .interview_eval import figures_markdown
+
+        lines += [
+            "",
+            *figures_markdown(
+                evaluation.extra["interview"], group_column=evaluation.extra.get("group_by")
+            ),
+        ]
     if "latency" in meta:
         lines += ["", f"Latency per answer (ms): {meta['latency']}"]
     lines += [

@@ -1,16 +1,17 @@
 """Draw ingest previews and reports in the terminal (Rich). Everything from a bank file is
-escaped: a question or a file name is shown as text, never read as Rich markup."""
+escaped: a question or a file name is shown as text, never read as Rich markup, and terminal
+control codes in it are dropped."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from ingest.preview import BankPreview
 from ingest.result import Skipped
+from interviewer.display import rich_escape as escape
 
 
 def skipped_table(skipped: Sequence[Skipped], title: str) -> Table:

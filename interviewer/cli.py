@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from interviewer.display import rich_escape as esc
+from interviewer.display import strip_terminal_codes
 from interviewer.settings import BUNDLED_BANK_DIR, REPO_ROOT, get_settings
 
 app = typer.Typer(
@@ -48,7 +49,7 @@ def _open_bank(data_dir: Path | None):
     try:
         return ChromaBank(_settings(data_dir))
     except BankUnavailable as exc:
-        err.print(f"[red]{exc}[/red]")
+        err.print(f"[red]{esc(str(exc))}[/red]")
         raise typer.Exit(2) from exc
 
 
@@ -145,7 +146,7 @@ def ingest(
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task(escape(stage), total=total)
+                tasks[stage] = bar.add_task(esc(stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
         try:
@@ -159,11 +160,11 @@ def ingest(
                 progress=progress,
             )
         except (BankFormatError, FileNotFoundError) as exc:
-            err.print(f"[red]error:[/red] {escape(str(exc))}")
+            err.print(f"[red]error:[/red] {esc(str(exc))}")
             raise typer.Exit(2) from exc
     for failed in report.failed:
         err.print(
-            f"[red]error:[/red] {escape(failed.error or 'failed')}\n  Nothing from this file "
+            f"[red]error:[/red] {esc(failed.error or 'failed')}\n  Nothing from this file "
             "was stored."
         )
     if report.strict_refused:
@@ -185,7 +186,7 @@ def _dry_run(targets, columns, *, strict: bool, quiet: bool) -> int:
     try:
         files = find_bank_files(targets)
     except FileNotFoundError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        err.print(f"[red]error:[/red] {esc(str(exc))}")
         return 2
     previews = []
     for path in files:
@@ -224,9 +225,9 @@ def _print_ingest_summary(bank, report) -> None:
     for f in report.files:
         colour = {"failed": "red", "unchanged": "dim"}.get(f.status, "green")
         files.add_row(
-            escape(f.name),
+            esc(f.name),
             f"[{colour}]{f.status}[/{colour}]",
-            escape(f.layout) or "-",
+            esc(f.layout) or "-",
             str(f.questions),
             str(f.embedded),
             str(f.deleted),
@@ -249,7 +250,7 @@ def _print_ingest_summary(bank, report) -> None:
     summary.add_column("category")
     summary.add_column("questions", justify="right")
     for name, n in stats.categories.items():
-        summary.add_row(escape(name), str(n))
+        summary.add_row(esc(name), str(n))
     console.print(summary)
     without = stats.questions - stats.with_reference
     console.print(
@@ -285,7 +286,7 @@ def bank_stats(
     table.add_column("category")
     table.add_column("questions", justify="right")
     for name, n in stats.categories.items():
-        table.add_row(escape(name), str(n))
+        table.add_row(esc(name), str(n))
     console.print(table)
     console.print("reference origin: " + ", ".join(f"{k} {v}" for k, v in stats.by_origin.items()))
 
@@ -311,7 +312,7 @@ def bank_list(
     for column in ("id", "category", "level", "ref", "question"):
         table.add_column(column, overflow="fold")
     for q in questions:
-        table.add_row(q.id, escape(q.category), q.difficulty.value, _ref_label(q), escape(q.text))
+        table.add_row(esc(q.id), esc(q.category), q.difficulty.value, _ref_label(q), esc(q.text))
     console.print(table)
 
 
@@ -321,7 +322,9 @@ def _difficulty(value: str):
     try:
         return Difficulty(value.lower())
     except ValueError as exc:
-        err.print(f"[red]error:[/red] difficulty must be easy, medium or hard, not {value!r}")
+        err.print(
+            f"[red]error:[/red] difficulty must be easy, medium or hard, not {esc(repr(value))}"
+        )
         raise typer.Exit(2) from exc
 
 
@@ -342,14 +345,17 @@ def bank_show(
 
     q = _open_bank(data_dir).get(question_id)
     if q is None:
-        err.print(f"[red]error:[/red] no question {question_id!r}. Fix: `interviewer bank list`.")
+        err.print(
+            f"[red]error:[/red] no question {esc(repr(question_id))}. Fix: `interviewer bank list`."
+        )
         raise typer.Exit(1)
     if as_json:
         print(q.model_dump_json(indent=2))
         return
-    console.print(f"[bold]{escape(q.text)}[/bold]")
+    # Bank text is untrusted (uploaded files): escaped, so "[/i]" prints instead of crashing.
+    console.print(f"[bold]{esc(q.text)}[/bold]")
     console.print(
-        escape(
+        esc(
             f"{q.category} · {q.difficulty.value} · {q.kind.value} · "
             f"{q.source}:{q.line} · tags: {', '.join(q.tags) or '-'}"
         )
@@ -357,20 +363,20 @@ def bank_show(
     if q.kind.value == "behavioural":
         console.print("\n[bold]Rubric[/bold]")
         for c in q.criteria:
-            console.print(f"  • {escape(c)}")
+            console.print(f"  • {esc(c)}")
         return
     ref = q.reference
     origin = ref.origin.value
     if ref.origin.value == "retrieved":
         origin += f" from {ref.retrieved_from} (similarity {ref.similarity:.2f})"
-    console.print(f"\n[bold]Reference[/bold] ({escape(origin)})")
+    console.print(f"\n[bold]Reference[/bold] ({esc(origin)})")
     if ref.usable:
-        console.print(Markdown(ref.text))  # Markdown renders text; it does not parse markup
+        console.print(Markdown(strip_terminal_codes(ref.text)))
         console.print("\n[bold]Key points[/bold]")
         for index, point in enumerate(ref.key_points):
-            console.print(f"  • {escape(point)}")
+            console.print(f"  • {esc(point)}")
             for probe in ref.probes_for(index):
-                console.print(f"      ↳ follow-up: {escape(probe)}", style="dim")
+                console.print(f"      ↳ follow-up: {esc(probe)}", style="dim")
     else:
         console.print("  none: this question is not graded offline.")
 
@@ -400,15 +406,15 @@ def bank_search(
             )
         )
         return
-    table = Table(title=escape(f"Closest to {text!r}"))
+    table = Table(title=esc(f"Closest to {text!r}"))
     for column in ("sim", "id", "category", "question"):
         table.add_column(column, overflow="fold")
     for h in hits:
         table.add_row(
             f"{h.similarity:.2f}",
-            h.question.id,
-            escape(h.question.category),
-            escape(h.question.text),
+            esc(h.question.id),
+            esc(h.question.category),
+            esc(h.question.text),
         )
     console.print(table)
 

@@ -6,6 +6,11 @@ costs nothing and opens no connection.
 
 The API key lives in a `SecretStr` from settings until the moment the client is built; every
 message this module produces goes through `redact()` first.
+
+Local servers are not OpenAI (see `WireStyle`): llama.cpp ignores `max_completion_tokens` and
+keeps generating after its client has gone, so every call carries a plain `max_tokens` cap;
+some chat templates drop system messages, so instructions travel in the user message; and a
+JSON mode is asked for where it is accepted.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from pydantic import SecretStr
@@ -42,6 +47,62 @@ class ConnectionCheck:
 
     ok: bool
     message: str
+
+
+# o-series models count their hidden reasoning in max_completion_tokens: room for it.
+REASONING_ALLOWANCE = 4096
+CONNECTION_CHECK_TOKENS = 16
+
+
+@dataclass(frozen=True)
+class WireStyle:
+    """How to ask one kind of server for a capped (and, where possible, JSON) reply.
+
+    - `openai`: OpenAI itself takes `max_completion_tokens` (LangChain's `max_tokens` becomes
+      that); every other server gets a plain `max_tokens`, the one llama.cpp, Ollama, vLLM
+      and LM Studio all honour.
+    - `reasoning`: an o-series model, whose cap must leave room for hidden reasoning.
+    - `fold_system`: send the system prompt as the start of the user message, because some
+      chat templates (Gemma's, for one) drop or reject system messages.
+    - `json_mode`: ask for `response_format: {"type": "json_object"}` (grammar-constrained on
+      llama.cpp and Ollama); the grader stops asking once a server refuses it.
+    """
+
+    openai: bool = False
+    reasoning: bool = False
+    fold_system: bool = False
+    json_mode: bool = True
+
+    def call_kwargs(self, max_tokens: int, *, json_mode: bool = False) -> dict[str, Any]:
+        """Keyword arguments for `chat_model.invoke(...)` / `.stream(...)`.
+
+        Extras go in `extra_body`, not as LangChain arguments: LangChain renames `max_tokens`
+        and sends a `response_format` through the SDK's parse path, which raises on a reply
+        cut at the cap instead of returning it.
+        """
+        kwargs: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        if self.openai:
+            kwargs["max_tokens"] = max_tokens + (REASONING_ALLOWANCE if self.reasoning else 0)
+        else:
+            extra["max_tokens"] = max_tokens
+        if json_mode:
+            extra["response_format"] = {"type": "json_object"}
+        if extra:
+            kwargs["extra_body"] = extra
+        return kwargs
+
+
+def is_reasoning_model(model: str) -> bool:
+    """o1, o3-mini, ...: they accept only the default temperature and reason before replying."""
+    return re.match(r"o\d", model.strip().lower()) is not None
+
+
+def wire_style(settings: Settings) -> WireStyle:
+    openai = settings.llm_provider is LLMProvider.openai
+    return WireStyle(
+        openai=openai, reasoning=is_reasoning_model(settings.llm_model), fold_system=not openai
+    )
 
 
 # -- secrets -----------------------------------------------------------------------------------
@@ -106,7 +167,9 @@ def make_chat_model(
 
     `max_retries=0`: the grader retries with its own backoff and fallback, and SDK retries
     hidden underneath would multiply the wait. `temperature=None` keeps the server's default,
-    because some OpenAI models reject any other value.
+    because some OpenAI models reject any other value. `max_tokens` caps every reply, in the
+    parameter this kind of server honours (see `WireStyle`); callers that size the cap per
+    call pass `WireStyle.call_kwargs` to `invoke` instead.
     """
     if not settings.llm_enabled:
         raise LLMConfigError(
@@ -120,6 +183,10 @@ def make_chat_model(
 
     from langchain_openai import ChatOpenAI
 
+    openai_itself = settings.llm_provider is LLMProvider.openai
+    extra_body = None
+    if max_tokens is not None and not openai_itself:
+        extra_body, max_tokens = {"max_tokens": max_tokens}, None
     # Explicit base_url and api_key: the client must not pick up OPENAI_* or gateway variables
     # from the environment behind the user's back.
     return ChatOpenAI(
@@ -133,6 +200,7 @@ def make_chat_model(
         stream_usage=True,
         temperature=temperature,
         max_tokens=max_tokens,
+        extra_body=extra_body,
     )
 
 
@@ -258,7 +326,7 @@ def explain_error(exc: BaseException, settings: Settings) -> str:
 def check_connection(settings: Settings) -> ConnectionCheck:
     """Send one tiny chat request and report, in words, whether the LLM is usable."""
     try:
-        model = make_chat_model(settings, max_tokens=16)
+        model = make_chat_model(settings, max_tokens=CONNECTION_CHECK_TOKENS)
     except LLMConfigError as exc:
         return ConnectionCheck(False, redact(str(exc), settings.llm_api_key))
     base_url = resolve_base_url(settings)

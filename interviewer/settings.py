@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +21,13 @@ class LLMProvider(StrEnum):
     openai = "openai"
     # Any OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM Studio) through base_url.
     openai_compatible = "openai-compatible"
+
+
+# Seconds per LLM call unless INTERVIEWER_LLM_TIMEOUT says otherwise. A local server on a
+# laptop CPU needs far longer than OpenAI: prompt processing alone can take 5-10 s, then a
+# few hundred tokens at 5-15 a second (the grader caps the reply, see grading/llm.py).
+OPENAI_TIMEOUT = 30.0
+LOCAL_TIMEOUT = 120.0
 
 
 class ChromaMode(StrEnum):
@@ -50,8 +57,22 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
-    llm_timeout: float = Field(default=30.0, gt=0)
+    llm_timeout: float = Field(
+        default=OPENAI_TIMEOUT,
+        gt=0,
+        description=f"Seconds per LLM call; default {OPENAI_TIMEOUT:g} for OpenAI, "
+        f"{LOCAL_TIMEOUT:g} for an OpenAI-compatible (local) server.",
+    )
     llm_max_retries: int = Field(default=2, ge=0, le=6)
+
+    @model_validator(mode="after")
+    def _local_servers_get_longer(self) -> Settings:
+        if (
+            "llm_timeout" not in self.model_fields_set
+            and self.llm_provider is LLMProvider.openai_compatible
+        ):
+            self.llm_timeout = LOCAL_TIMEOUT
+        return self
 
     @property
     def chroma_mode(self) -> ChromaMode:

@@ -6,13 +6,18 @@ list, for tests and for tools that already hold parsed questions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import numpy as np
 
 from interviewer.models import Difficulty, Question
+
+if TYPE_CHECKING:
+    from interviewer.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -86,3 +91,73 @@ class InMemorySource:
         for q in self._questions.values():
             counts[q.category] = counts.get(q.category, 0) + 1
         return dict(sorted(counts.items()))
+
+
+# -- when the bank cannot be read ----------------------------------------------------------------
+
+
+class SourceUnavailable(RuntimeError):
+    """The question bank could not be read (say, a Chroma server that went away)."""
+
+
+def _reason(exc: BaseException) -> str:
+    first = (str(exc).strip().splitlines() or [""])[0]
+    first = first if len(first) <= 160 else first[:160] + "…"
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+class GuardedSource:
+    """A QuestionSource whose every failure is one `SourceUnavailable`, never a raw
+    `httpx.ConnectError` with a 200-line traceback: callers catch one type and say one line."""
+
+    def __init__(self, inner: QuestionSource) -> None:
+        self.inner = inner
+
+    def _call(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except SourceUnavailable:
+            raise
+        except Exception as exc:  # any backend error: Chroma, HTTP, a broken file
+            reason = _reason(exc)
+            raise SourceUnavailable(f"the question bank could not be read ({reason})") from exc
+
+    def count(self) -> int:
+        return self._call(self.inner.count)
+
+    def get(self, question_id: str) -> Question | None:
+        return self._call(self.inner.get, question_id)
+
+    def list(
+        self,
+        *,
+        categories: Sequence[str] | None = None,
+        difficulty: Difficulty | None = None,
+    ) -> list[Question]:
+        return self._call(self.inner.list, categories=categories, difficulty=difficulty)
+
+    def search(
+        self, text: str, *, k: int = 5, categories: Sequence[str] | None = None
+    ) -> list[SearchHit]:
+        return self._call(self.inner.search, text, k=k, categories=categories)
+
+    def categories(self) -> dict[str, int]:
+        return self._call(self.inner.categories)
+
+
+def guarded(source: QuestionSource) -> GuardedSource:
+    return source if isinstance(source, GuardedSource) else GuardedSource(source)
+
+
+def bank_outage_message(problem: str, settings: Settings, next_step: str) -> str:
+    """One line: what failed, where the bank lives, and how to carry on."""
+    if settings.chroma_host and settings.chroma_port:
+        where = (
+            f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
+            "(INTERVIEWER_CHROMA_HOST/PORT)"
+        )
+        fix = "start the Chroma server again, or fix INTERVIEWER_CHROMA_HOST/PORT"
+    else:
+        where = f"the Chroma store in {settings.chroma_dir}"
+        fix = "check that folder (or set INTERVIEWER_CHROMA_HOST/PORT for a Chroma server)"
+    return f"Cannot reach {where}: {problem}. Fix: {fix}, then {next_step}."

@@ -9,6 +9,13 @@ new state snapshot and the scores of any question it closed, so the snapshot and
 never disagree. A version number on the session row catches two processes driving the same
 session at once.
 
+An answer is written as a *pending answer* (one row per session) before it is graded, and the
+row is deleted in the same transaction that stores the graded turn: a process killed while
+grading leaves the answer in `pending_answers`, and resuming grades it first.
+
+Schema changes only ever add tables or columns with `IF NOT EXISTS`, so a database written by
+an older version opens unchanged (its rows are kept; the new tables start empty).
+
 Errors are translated into `StoreError`s whose message names the fix.
 """
 
@@ -24,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+# 2: pending_answers. Every statement is idempotent, so any older file upgrades in place.
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -67,6 +75,18 @@ CREATE TABLE IF NOT EXISTS question_scores (
     PRIMARY KEY (session_id, question_id)
 );
 CREATE INDEX IF NOT EXISTS scores_by_candidate ON question_scores (candidate, at);
+CREATE TABLE IF NOT EXISTS pending_answers (
+    session_id TEXT PRIMARY KEY REFERENCES sessions (id),
+    version INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    question_index INTEGER NOT NULL,
+    question_id TEXT,
+    prompt TEXT,
+    answer TEXT NOT NULL,
+    asked_at REAL,
+    answered_at REAL NOT NULL,
+    saved_at REAL NOT NULL
+);
 """
 
 
@@ -115,6 +135,21 @@ class TurnRow:
 
 
 @dataclass(frozen=True)
+class PendingAnswer:
+    """An answer saved before grading; `version` is the session version it was given at."""
+
+    kind: str  # "answer" or "follow_up_answer"
+    question_index: int
+    answer: str
+    answered_at: float
+    version: int
+    question_id: str | None = None
+    prompt: str | None = None
+    asked_at: float | None = None
+    saved_at: float = 0.0
+
+
+@dataclass(frozen=True)
 class ScoreRow:
     """A question's final score, kept for spaced repetition and trends."""
 
@@ -139,6 +174,61 @@ class StoredSession:
 
 
 @dataclass(frozen=True)
+class GraderCounts:
+    """Who actually graded a session's answers (first answers and follow-ups)."""
+
+    llm: int = 0  # graded by the LLM
+    fallback: int = 0  # the LLM failed and the offline grader stepped in
+    offline: int = 0  # graded offline by choice
+
+    @property
+    def total(self) -> int:
+        return self.llm + self.fallback + self.offline
+
+
+def count_graders(state: dict[str, Any]) -> GraderCounts:
+    """Count the graded answers of a stored session state by who graded them.
+
+    "I don't know" needs no grader (grader "rule") and is not counted.
+    """
+    llm = fallback = offline = 0
+    for record in state.get("records", []):
+        grades = [record.get("grade"), *(f.get("grade") for f in record.get("follow_ups", []))]
+        for grade in grades:
+            if not grade or grade.get("grader") == "rule":
+                continue
+            if grade.get("fallback"):
+                fallback += 1
+            elif grade.get("grader") == "offline":
+                offline += 1
+            else:
+                llm += 1
+    return GraderCounts(llm, fallback, offline)
+
+
+def grader_label(configured: str, counts: GraderCounts) -> str:
+    """A session's grader as it really was, e.g. "gemma-3-270m (0 of 3 answers; 3 fell back
+    to offline)": never the configured model alone when it graded nothing."""
+    n = counts.total
+    answers = f"{n} answer{'s' if n != 1 else ''}"
+    if configured == "offline":
+        if counts.llm == 0 and counts.fallback == 0:
+            return "offline"
+        parts = [f"{counts.offline} of {answers}", f"{counts.llm} by an LLM"]
+        if counts.fallback:
+            parts.append(f"{counts.fallback} LLM fallbacks to offline")
+        return f"offline ({'; '.join(parts)})"
+    if n == 0:
+        return f"{configured} (no answer graded yet)"
+    parts = [f"{counts.llm} of {answers}"]
+    if counts.fallback:
+        parts.append(f"{counts.fallback} fell back to offline")
+    if counts.offline:
+        parts.append(f"{counts.offline} graded offline")
+    return f"{configured} ({'; '.join(parts)})"
+
+
+@dataclass(frozen=True)
 class SessionSummary:
     id: str
     candidate: str
@@ -150,6 +240,12 @@ class SessionSummary:
     questions_done: int
     score: float | None
     categories: list[str]
+    graded: GraderCounts = field(default_factory=GraderCounts)
+
+    @property
+    def graded_by(self) -> str:
+        """What actually graded the answers (see `grader_label`)."""
+        return grader_label(self.grader, self.graded)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -158,7 +254,13 @@ class SessionSummary:
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "status": self.status,
-            "grader": self.grader,
+            "grader": self.graded_by,
+            "configured_grader": self.grader,
+            "answers_graded": {
+                "llm": self.graded.llm,
+                "fallback": self.graded.fallback,
+                "offline": self.graded.offline,
+            },
             "questions_total": self.questions_total,
             "questions_done": self.questions_done,
             "score": self.score,
@@ -184,6 +286,17 @@ def _translate(exc: sqlite3.Error, path: Path, timeout: float) -> StoreError:
         return StoreError(
             f"Cannot open the session database {path}. Fix: check that {path.parent} exists and "
             "is writable, or set INTERVIEWER_DATA_DIR to a writable folder."
+        )
+    if "disk i/o error" in msg or "ioerr" in msg:
+        # Usually the write-ahead log (-wal/-shm) is locked or cannot be mapped, not a failing
+        # disk. Deleting -wal would throw away committed answers, so the fix never says that.
+        return StoreError(
+            f"The session database {path} hit a disk I/O error: its write-ahead log "
+            f"({path.name}-wal, {path.name}-shm) is locked by another program or cannot be "
+            "mapped (a network or synced folder), or the disk is full. Fix: close every other "
+            "`interviewer` process and any SQLite viewer using it, check free disk space, or "
+            "set INTERVIEWER_DATA_DIR to a folder on a local disk; do not delete the -wal "
+            "file, it holds saved answers."
         )
     if "not a database" in msg or "malformed" in msg:
         return StoreError(
@@ -345,10 +458,9 @@ class SessionStore:
             if row is None:
                 raise SessionNotFoundError(_not_found(session_id))
             if row["version"] != expected_version:
-                raise ConcurrentSessionError(
-                    f"Session {session_id} was changed by another process. Fix: close the other "
-                    f"window, then run `interviewer resume {session_id}`."
-                )
+                raise ConcurrentSessionError(_moved_on(session_id))
+            # The pending answer (if any) is what this turn completes.
+            conn.execute("DELETE FROM pending_answers WHERE session_id = ?", (session_id,))
             if turn is not None:
                 seq = conn.execute(
                     "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?",
@@ -391,7 +503,59 @@ class SessionStore:
             )
         return expected_version + 1
 
+    def save_pending(
+        self, session_id: str, pending: PendingAnswer, *, now: float | None = None
+    ) -> None:
+        """Keep an answer before it is graded (replacing an earlier pending one).
+
+        Raises ConcurrentSessionError if the session moved past `pending.version`.
+        """
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT version FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+            if row is None:
+                raise SessionNotFoundError(_not_found(session_id))
+            if row["version"] != pending.version:
+                raise ConcurrentSessionError(_moved_on(session_id))
+            conn.execute(
+                "INSERT OR REPLACE INTO pending_answers (session_id, version, kind,"
+                " question_index, question_id, prompt, answer, asked_at, answered_at, saved_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    pending.version,
+                    pending.kind,
+                    pending.question_index,
+                    pending.question_id,
+                    pending.prompt,
+                    pending.answer,
+                    pending.asked_at,
+                    pending.answered_at,
+                    now,
+                ),
+            )
+
     # -- reads -------------------------------------------------------------------------------
+
+    def pending(self, session_id: str) -> PendingAnswer | None:
+        """The answer saved for `session_id` but not graded yet, if any."""
+        rows = self._read("SELECT * FROM pending_answers WHERE session_id = ?", (session_id,))
+        if not rows:
+            return None
+        r = rows[0]
+        return PendingAnswer(
+            kind=r["kind"],
+            question_index=r["question_index"],
+            answer=r["answer"],
+            answered_at=r["answered_at"],
+            version=r["version"],
+            question_id=r["question_id"],
+            prompt=r["prompt"],
+            asked_at=r["asked_at"],
+            saved_at=r["saved_at"],
+        )
 
     def get(self, session_id: str, *, with_turns: bool = True) -> StoredSession:
         rows = self._read("SELECT * FROM sessions WHERE id = ?", (session_id,))
@@ -471,6 +635,7 @@ class SessionStore:
                     questions_done=sum(1 for x in records if x.get("outcome")),
                     score=round(sum(scored) / len(scored), 1) if scored else None,
                     categories=cats,
+                    graded=count_graders(state),
                 )
             )
         return out
@@ -497,6 +662,14 @@ class SessionStore:
             (candidate, before if before is not None else float("inf")),
         )
         return [(r["sid"], r["t"], r["cat"], r["mean"], r["n"]) for r in rows]
+
+
+def _moved_on(session_id: str) -> str:
+    return (
+        f"Session {session_id} was changed by another process (another window or terminal), so "
+        "this copy is out of date and retrying cannot help. Fix: close the other window, then "
+        f"run `interviewer resume {session_id}`."
+    )
 
 
 def _not_found(session_id: str) -> str:

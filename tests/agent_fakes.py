@@ -6,6 +6,7 @@ Used by tests/test_agent_*.py, tests/test_store*.py, tests/test_chat_cli.py and 
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterable
 
 from interviewer.models import (
@@ -155,7 +156,11 @@ def _words(text: str) -> set[str]:
 
 
 def bag_embed(texts: Iterable[str]):
-    """A deterministic bag-of-words 'embedding' so search works without the real model."""
+    """A deterministic bag-of-words "embedding" so search works without the real model.
+
+    crc32, not hash(): str hashes change with every process (PYTHONHASHSEED), which made
+    word collisions, and so search results, differ from run to run.
+    """
     import numpy as np
 
     vocab_size = 512
@@ -163,7 +168,7 @@ def bag_embed(texts: Iterable[str]):
     for t in texts:
         v = np.zeros(vocab_size, dtype=np.float32)
         for w in _words(t):
-            v[hash(w) % vocab_size] += 1.0
+            v[zlib.crc32(w.encode()) % vocab_size] += 1.0
         n = np.linalg.norm(v)
         rows.append(v / n if n else v)
     return np.stack(rows)

@@ -7,7 +7,9 @@
     model.modes[0]        # "invoke" or "stream": how the first call was made
 
 `.stream()` yields the reply word by word, or in pieces of `FakeReply.chunk_size` characters
-(so a chunk can end inside a JSON escape), waiting `FakeReply.chunk_delay` seconds before each.
+(so a chunk can end inside a JSON escape), waiting `FakeReply.chunk_delay` seconds before each,
+then a last chunk with the finish reason and the usage (none when `FakeReply.cut_after` cuts
+the stream short).
 
 Token counts are approximate (about four characters a token) but deterministic, and they are
 reported the way real chat models report them: `AIMessage.usage_metadata`.
@@ -43,6 +45,9 @@ class FakeReply:
     error: BaseException | None = None
     chunk_size: int = 0
     chunk_delay: float = 0.0
+    # Streamed: stop after this many chunks, with no finish reason (a cut-off stream).
+    cut_after: int | None = None
+    finish_reason: str = "stop"
 
 
 class ScriptExhausted(AssertionError):
@@ -104,8 +109,12 @@ class FakeChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        text = self._next(messages).content
-        message = AIMessage(content=text, usage_metadata=self.usage[-1])
+        reply = self._next(messages)
+        message = AIMessage(
+            content=reply.content,
+            usage_metadata=self.usage[-1],
+            response_metadata={"finish_reason": reply.finish_reason},
+        )
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(
@@ -121,6 +130,8 @@ class FakeChatModel(BaseChatModel):
             pieces = [text[i : i + size] for i in range(0, len(text), size)]
         else:
             pieces = [w if i == 0 else " " + w for i, w in enumerate(text.split(" "))]
+        if reply.cut_after is not None:
+            pieces = pieces[: reply.cut_after]
         for piece in pieces:
             if reply.chunk_delay:
                 time.sleep(reply.chunk_delay)
@@ -128,5 +139,13 @@ class FakeChatModel(BaseChatModel):
             if run_manager:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
             yield chunk
-        # Usage arrives on a final empty chunk, as OpenAI sends it.
-        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=self.usage[-1]))
+        if reply.cut_after is not None:
+            return  # cut off: no finish reason, no usage
+        # The finish reason and the usage arrive on a final empty chunk, as OpenAI sends them.
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="",
+                usage_metadata=self.usage[-1],
+                response_metadata={"finish_reason": reply.finish_reason},
+            )
+        )

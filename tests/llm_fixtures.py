@@ -170,3 +170,17 @@ class StubOfflineGrader:
 @pytest.fixture
 def offline_grader() -> StubOfflineGrader:
     return StubOfflineGrader()
+
+
+class FoundQuoteSupport:
+    """A `SupportCheck` that accepts every quote found in the answer: the grader as it was
+    before the support check, for tests of parsing, retries, streaming and the wire, so they
+    need no embedding model. The real check is tested in tests/test_support_check.py."""
+
+    name = "found-quote (test stand-in)"
+
+    def supports(self, question: Question, key_point: str, quote: str) -> bool:
+        return True
+
+
+NO_SUPPORT_CHECK = FoundQuoteSupport()

@@ -274,7 +274,7 @@ def test_resume_continues_exactly_where_it_stopped(store):
     assert [t.kind for t in store.turns(session.id)] == ["answer", "answer", "follow_up_answer"]
 
 
-def test_grader_failure_records_nothing(store):
+def test_grader_failure_records_no_turn_but_keeps_the_answer(store):
     class Broken:
         name = "offline"
 
@@ -283,10 +283,16 @@ def test_grader_failure_records_nothing(store):
 
     session = make_engine(store, Broken()).start(SessionConfig(questions=2, seed=19))
     before = session.state
-    with pytest.raises(GradingError, match="not recorded"):
+    with pytest.raises(GradingError, match="saved but not graded"):
         session.submit("an answer")
     assert session.state == before
     assert stored_turns(store, session) == []
+    # The answer itself is kept: resuming (with a working grader) grades it first.
+    assert store.pending(session.id).answer == "an answer"
+    again = make_engine(SessionStore(store.path)).resume(session.id)
+    assert again.recovered is not None and again.recovered.grade is not None
+    assert [t.answer for t in stored_turns(store, again)] == ["an answer"]
+    assert store.pending(session.id) is None
 
 
 def test_report_after_session(store):

@@ -13,7 +13,11 @@ from interviewer.grading.llm import LLMGrader
 from interviewer.store import SessionStore
 from tests.agent_fakes import KeywordGrader, sample_source
 from tests.fake_chat import FakeChatModel, FakeReply
-from tests.llm_fixtures import fake_openai_server, llm_settings  # noqa: F401 (fixtures)
+from tests.llm_fixtures import (  # noqa: F401 (fixtures)
+    NO_SUPPORT_CHECK,
+    fake_openai_server,
+    llm_settings,
+)
 
 ANSWER = "Bagging trains learners independently on bootstrap samples and averages them."
 FOLLOW_UP = "How does the other method build its ensemble, and which error does it mainly attack?"
@@ -62,6 +66,7 @@ def llm_engine(store, chat, *, timeout=5.0):
         timeout=timeout,
         max_retries=2,
         sleep=lambda s: None,
+        support=NO_SUPPORT_CHECK,
     )
     return InterviewEngine(
         source=sample_source(), grader=grader, store=store, phraser=LLMPhraser()
@@ -161,7 +166,9 @@ def test_fallback_through_the_real_openai_client_on_loopback(
     from interviewer.grading.llm import make_llm_grader
     from tests.fake_openai_server import ScriptedReply
 
-    grader = make_llm_grader(llm_settings, KeywordGrader(), sleep=lambda s: None)
+    grader = make_llm_grader(
+        llm_settings, KeywordGrader(), sleep=lambda s: None, support=NO_SUPPORT_CHECK
+    )
     engine = InterviewEngine(
         source=sample_source(), grader=grader, store=store, phraser=LLMPhraser()
     )

@@ -219,6 +219,15 @@ def _turns(data_dir: Path) -> list[tuple]:
         return []
 
 
+def _pending(data_dir: Path) -> list[tuple]:
+    """(session id, answer) of every answer saved but not graded yet."""
+    try:
+        with sqlite3.connect(data_dir / "sessions.sqlite3") as conn:
+            return conn.execute("SELECT session_id, answer FROM pending_answers").fetchall()
+    except sqlite3.OperationalError:  # no database or no table yet
+        return []
+
+
 def _wait_for(predicate, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -284,11 +293,11 @@ def test_kill_9_loses_no_answer_and_resume_continues_at_the_right_question(
             _wait_for(lambda n=i + 1: len(_turns(data_dir)) == n)
         sid, state, third = _current_question(data_dir)
         if kill_while_grading:
-            # A third answer is being graded (slowly) when the process dies: it was never
-            # acknowledged, so it may be lost, but nothing before it may be.
+            # A third answer is being graded (slowly) when the process dies: it was saved as
+            # a pending answer first, so it is not lost.
             proc.stdin.write(answer_for(third) + "\n")
             proc.stdin.flush()
-            time.sleep(0.3)
+            _wait_for(lambda: _pending(data_dir) == [(sid, answer_for(third))])
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     finally:
@@ -304,9 +313,10 @@ def test_kill_9_loses_no_answer_and_resume_continues_at_the_right_question(
     # Resume in a new process: it must ask the third question, then the fourth.
     _, _, pending = _current_question(data_dir)
     assert pending.id == third.id
+    # Killed while grading, the saved third answer is graded first; otherwise it is asked.
     resumed = subprocess.run(
         [sys.executable, str(runner_script), "resume", sid],
-        input=answer_for(third) + "\n/skip\n",
+        input="/skip\n" if kill_while_grading else answer_for(third) + "\n/skip\n",
         capture_output=True,
         text=True,
         env=_env(data_dir),
@@ -317,6 +327,8 @@ def test_kill_9_loses_no_answer_and_resume_continues_at_the_right_question(
     assert "Welcome back" in resumed.stdout
     assert "Question 3 of 4" in resumed.stdout
     assert third.text in resumed.stdout.split("You ›")[0]
+    if kill_while_grading:
+        assert "saved before the interruption" in resumed.stdout
     turns = _turns(data_dir)
     assert [t[2] for t in turns] == [0, 1, 2, 3]
     assert turns[2][3] == third.id and turns[2][4] == answer_for(third)
@@ -408,3 +420,57 @@ def test_locked_database_mid_session_is_retried_and_no_answer_is_lost(data_dir, 
     turns = db(data_dir).turns(sid)
     assert [t.answer for t in turns] == ["my answer"]
     assert db(data_dir).get(sid).status == "finished"
+
+
+def test_a_session_moved_on_elsewhere_is_not_retried_and_says_what_to_do(data_dir):
+    """Another process advances the session while this one grades: no retry can succeed."""
+
+    class OtherWindowAnswers(KeywordGrader):
+        def grade(self, question, answer, *, criteria=None):
+            other = db(data_dir)
+            sid = other.list_sessions()[0].id
+            stored = other.get(sid, with_turns=False)
+            other.commit_turn(
+                sid,
+                expected_version=stored.version,
+                state_json=stored.state_json,
+                status=stored.status,
+                turn=None,
+            )
+            return super().grade(question, answer, criteria=criteria)
+
+    result = CliRunner().invoke(
+        make_app(OtherWindowAnswers()),
+        ["chat", "-n", "2", "--follow-ups", "0", "--seed", "12"],
+        input="my answer\nanother answer\n",
+    )
+    assert result.exit_code == 1
+    assert result.output.count("was changed by another process") == 1, result.output
+    assert "retrying cannot help" in result.output
+    assert "interviewer resume" in result.output and "not recorded" in result.output
+    assert "Press Enter to retry" not in result.output
+
+
+def test_when_only_the_grade_cannot_be_saved_the_answer_is_still_kept(data_dir, monkeypatch):
+    from interviewer.agent import chat_cli
+    from interviewer.store import StoreLockedError
+
+    monkeypatch.setattr(chat_cli.time, "sleep", lambda s: None)
+    real_commit = SessionStore.commit_turn
+
+    def locked(self, *args, **kwargs):
+        raise StoreLockedError("The session database is locked. Fix: close the other program.")
+
+    monkeypatch.setattr(SessionStore, "commit_turn", locked)
+    result = CliRunner().invoke(
+        make_app(), ["chat", "-n", "1", "--follow-ups", "0", "--seed", "13"], input="my answer\n"
+    )
+    assert result.exit_code == 1
+    assert "the answer itself is" in result.output and "resuming grades it again" in result.output
+    sid = db(data_dir).list_sessions()[0].id
+    assert db(data_dir).pending(sid).answer == "my answer"
+
+    monkeypatch.setattr(SessionStore, "commit_turn", real_commit)
+    resumed = CliRunner().invoke(make_app(), ["resume", sid], input="")
+    assert resumed.exit_code == 0 and "saved before the interruption" in resumed.output
+    assert [t.answer for t in db(data_dir).turns(sid)] == ["my answer"]

@@ -37,13 +37,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def chroma_server(tmp_path):
+def start_chroma(tmp_path: Path, port: int | None = None) -> tuple[subprocess.Popen, int]:
+    """`chroma run` on 127.0.0.1, storing in tmp_path/server-data; waits for its heartbeat."""
     exe = Path(sys.executable).with_name("chroma")
     if not exe.exists():
         exe = Path(shutil.which("chroma") or "chroma")
-    port = free_port()
-    log = (tmp_path / "chroma.log").open("w")
+    port = port or free_port()
+    log = (tmp_path / "chroma.log").open("a")
     proc = subprocess.Popen(
         [
             str(exe),
@@ -70,12 +70,24 @@ def chroma_server(tmp_path):
     else:
         proc.kill()
         pytest.fail("chroma run did not answer its heartbeat within 60 s")
+    return proc, port
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    proc, port = start_chroma(tmp_path)
     yield port
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc)
 
 
 def test_ingest_and_search_through_a_chroma_server(chroma_server, tmp_path):
@@ -100,3 +112,133 @@ def test_unreachable_server_gives_a_clear_error():
     settings = get_settings(chroma_host="127.0.0.1", chroma_port=free_port())
     with pytest.raises(BankUnavailable, match="INTERVIEWER_CHROMA_HOST"):
         ChromaBank(settings)
+
+
+# -- the server going away mid-session -----------------------------------------------------------
+
+TWO_QUESTIONS = (
+    BANK
+    + """
+---
+
+## Q2: What does regularisation do?
+
+**Answer**:
+
+It penalises model complexity so the model generalises better.
+
+**Key points**:
+- It adds a penalty on model complexity to the training loss.
+- It reduces overfitting by trading a little bias for lower variance.
+"""
+)
+
+
+def _chat_app(killer):
+    """The real CLI with the real Chroma bank; the grader kills the server when told to."""
+    import typer
+
+    from interviewer.agent.chat_cli import register
+    from tests.agent_fakes import KeywordGrader
+
+    class Grader(KeywordGrader):
+        def grade(self, question, answer, *, criteria=None):
+            killer()
+            return super().grade(question, answer, criteria=criteria)
+
+    app = typer.Typer()
+    register(app, grader_factory=lambda kind, s: Grader(), warm_up=lambda s: None)
+    return app
+
+
+def _served_bank(tmp_path, monkeypatch):
+    """Start `chroma run`, ingest two questions, point the CLI at it."""
+    proc, port = start_chroma(tmp_path)
+    monkeypatch.setenv("INTERVIEWER_CHROMA_HOST", "127.0.0.1")
+    monkeypatch.setenv("INTERVIEWER_CHROMA_PORT", str(port))
+    path = tmp_path / "two.md"
+    path.write_text(TWO_QUESTIONS)
+    assert not ingest(ChromaBank(get_settings()), [path]).failed
+    return proc, port
+
+
+def _kill(proc):
+    def kill() -> None:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+    return kill
+
+
+def test_server_killed_mid_session_the_report_still_renders(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from interviewer.store import SessionStore
+
+    proc, _ = _served_bank(tmp_path, monkeypatch)
+    try:
+        result = CliRunner().invoke(
+            _chat_app(_kill(proc)),
+            ["chat", "-n", "2", "--follow-ups", "0", "--seed", "1"],
+            input="Flexible models lower bias.\nIt adds a penalty.\n",
+        )
+    finally:
+        stop(proc)
+    out = result.output
+    assert result.exit_code == 0, out
+    assert "Traceback" not in out and "ConnectError" not in out.split("left out")[0]
+    assert "Interview report" in out
+    assert out.count('"Practise next" links are left out') == 1
+    store = SessionStore(get_settings().sessions_db)
+    (summary,) = store.list_sessions()
+    assert summary.status == "finished" and summary.questions_done == 2
+    assert [t.answer for t in store.turns(summary.id)] == [
+        "Flexible models lower bias.",
+        "It adds a penalty.",
+    ]
+
+
+def test_server_down_on_resume_and_mid_answer_gives_one_line_and_loses_nothing(
+    tmp_path, monkeypatch
+):
+    from typer.testing import CliRunner
+
+    from interviewer.store import SessionStore
+
+    proc, port = _served_bank(tmp_path, monkeypatch)
+    runner = CliRunner()
+    never = _chat_app(lambda: None)
+    try:
+        started = runner.invoke(
+            never, ["chat", "-n", "2", "--follow-ups", "0", "--seed", "1"], input=""
+        )
+        assert started.exit_code == 0, started.output
+        store = SessionStore(get_settings().sessions_db)
+        sid = store.list_sessions()[0].id
+
+        # Resumed while the server is up; it dies while the answer is graded.
+        resumed = runner.invoke(_chat_app(_kill(proc)), ["resume", sid], input="An answer.\n")
+        assert resumed.exit_code == 1, resumed.output
+        assert "Traceback" not in resumed.output
+        line = resumed.output.strip().splitlines()[-1]
+        assert "INTERVIEWER_CHROMA_HOST/PORT" in line and f"interviewer resume {sid}" in line
+        assert store.pending(sid).answer == "An answer."  # saved before grading
+
+        # Resumed while it is down: one clear line again.
+        down = runner.invoke(never, ["resume", sid], input="")
+        assert down.exit_code == 2 and "Traceback" not in down.output
+        assert "INTERVIEWER_CHROMA_HOST/PORT" in down.output
+        assert f"interviewer resume {sid}" in down.output
+    finally:
+        stop(proc)
+
+    # The server is back: resuming grades the saved answer first.
+    proc, _ = start_chroma(tmp_path, port)
+    try:
+        back = runner.invoke(never, ["resume", sid], input="")
+    finally:
+        stop(proc)
+    assert back.exit_code == 0, back.output
+    assert "saved before the interruption" in back.output
+    assert [t.answer for t in store.turns(sid)] == ["An answer."]

@@ -11,7 +11,7 @@ import socket
 import openai
 import pytest
 
-from interviewer.grading.llm import LLMGrader, make_llm_grader
+from interviewer.grading.llm import LLMGrader, make_llm_grader, reply_token_budget
 from interviewer.llm import (
     OLLAMA_BASE_URL,
     LLMConfigError,
@@ -25,6 +25,7 @@ from tests.llm_fixtures import (  # noqa: F401  (fixtures, until tests/conftest.
     ANSWER,
     GOOD_REPLY,
     L2_KEY_POINTS,
+    NO_SUPPORT_CHECK,
     TEST_API_KEY,
     StubOfflineGrader,
     fake_openai_server,
@@ -36,7 +37,7 @@ from tests.llm_fixtures import (  # noqa: F401  (fixtures, until tests/conftest.
 
 def wire_grader(settings: Settings, fallback: StubOfflineGrader) -> LLMGrader:
     sleeps: list[float] = []
-    grader = make_llm_grader(settings, fallback, sleep=sleeps.append)
+    grader = make_llm_grader(settings, fallback, sleep=sleeps.append, support=NO_SUPPORT_CHECK)
     grader.sleeps = sleeps  # type: ignore[attr-defined]
     return grader
 
@@ -66,12 +67,17 @@ def test_grading_request_and_reply_over_the_wire(fake_openai_server, llm_setting
     assert request.body["model"] == MODEL_ID
     assert request.body["temperature"] == 0
     assert not request.body.get("stream")
-    system, user = request.messages
-    assert system["role"] == "system" and "untrusted_answer" in system["content"]
-    assert "L2 adds the sum" not in system["content"]
+    # An OpenAI-compatible server gets a plain max_tokens sized to the reply, JSON mode, and
+    # the instructions in the user message (some chat templates drop system messages).
+    assert request.body["max_tokens"] == reply_token_budget(len(L2_KEY_POINTS))
+    assert "max_completion_tokens" not in request.body
+    assert request.body["response_format"] == {"type": "json_object"}
+    (user,) = request.messages
     assert user["role"] == "user"
-    assert f"<untrusted_answer>\n{ANSWER}\n</untrusted_answer>" in user["content"]
-    assert "1. " + L2_KEY_POINTS[0] in user["content"]
+    instructions, data = user["content"].split("Question kind: technical", 1)
+    assert "untrusted_answer" in instructions and "L2 adds the sum" not in instructions
+    assert f"<untrusted_answer>\n{ANSWER}\n</untrusted_answer>" in data
+    assert "1. " + L2_KEY_POINTS[0] in data
 
 
 def test_invalid_reply_is_re_asked_over_the_wire(fake_openai_server, llm_settings, offline_grader):
@@ -80,10 +86,11 @@ def test_invalid_reply_is_re_asked_over_the_wire(fake_openai_server, llm_setting
 
     assert grade.fallback is False and grade.score == 2.5
     first, second = fake_openai_server.chat_requests
-    assert [m["role"] for m in second.messages] == ["system", "user", "assistant", "user"]
-    assert second.messages[:2] == first.messages
-    assert second.messages[2]["content"] == "I would give this a 3 out of 5."
-    assert "no JSON object" in second.messages[3]["content"]
+    assert [m["role"] for m in second.messages] == ["user", "assistant", "user"]
+    assert second.messages[:1] == first.messages  # the same prefix: a prompt cache reuses it
+    assert second.messages[1]["content"] == "I would give this a 3 out of 5."
+    assert "no JSON object" in second.messages[2]["content"]
+    assert second.body["max_tokens"] == first.body["max_tokens"]
 
 
 # -- failures ----------------------------------------------------------------------------------

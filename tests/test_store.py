@@ -14,6 +14,7 @@ from interviewer.store import (
     ConcurrentSessionError,
     SessionNotFoundError,
     SessionStore,
+    StoreError,
     StoreLockedError,
     StoreReadOnlyError,
     TurnRow,
@@ -285,3 +286,34 @@ def test_concurrent_processes_share_one_store(tmp_path):
         answers = [t.answer for t in store.turns(sid)]
         assert len(answers) == steps
         assert all(a.startswith(f"proc {worker} step {i} ") for i, a in enumerate(answers))
+
+
+def test_disk_io_error_from_the_wal_names_the_fix_and_keeps_the_answer(store, monkeypatch):
+    """A locked or unmappable -wal/-shm makes SQLite say only "disk I/O error"."""
+    real_conn = SessionStore._conn
+    failing = {"on": False}
+
+    class WalTrouble:
+        def __init__(self, conn):
+            self._conn = conn
+
+        def execute(self, sql, *args):
+            if failing["on"] and sql.startswith("BEGIN"):
+                raise sqlite3.OperationalError("disk I/O error")
+            return self._conn.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self._conn, name)
+
+    monkeypatch.setattr(SessionStore, "_conn", lambda self: WalTrouble(real_conn(self)))
+    session = _engine(store).start(SessionConfig(questions=1, follow_ups=0, seed=3))
+    failing["on"] = True
+    with pytest.raises(StoreError) as raised:
+        session.submit("my answer")
+    message = str(raised.value)
+    assert "disk I/O error" in message and "Fix:" in message
+    assert "sessions.sqlite3-wal" in message and "INTERVIEWER_DATA_DIR" in message
+    assert "do not delete the -wal file" in message
+    failing["on"] = False
+    session.retry_save()  # nothing was lost: the kept answer is saved and graded now
+    assert [t.answer for t in store.turns(session.id)] == ["my answer"]

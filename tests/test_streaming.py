@@ -22,6 +22,7 @@ from tests.fake_chat import FakeChatModel, FakeReply
 from tests.llm_fixtures import (  # noqa: F401  (fixtures)
     ANSWER,
     GOOD_REPLY,
+    NO_SUPPORT_CHECK,
     StubOfflineGrader,
     fake_openai_server,
     l2_question,
@@ -145,6 +146,7 @@ ESCAPED_REPLY = reply(
 
 
 def make_grader(model, fallback, **kwargs) -> LLMGrader:
+    kwargs.setdefault("support", NO_SUPPORT_CHECK)
     return LLMGrader(
         model, model_name="fake-chat", fallback=fallback, sleep=lambda s: None, **kwargs
     )
@@ -248,7 +250,12 @@ def bagging_reply(n: int) -> str:
 
 def lazy_llm_engine(tmp_path, chat: FakeChatModel):
     grader = LLMGrader(
-        chat, model_name="gpt-test", fallback=KeywordGrader(), timeout=5, sleep=lambda s: None
+        chat,
+        model_name="gpt-test",
+        fallback=KeywordGrader(),
+        timeout=5,
+        sleep=lambda s: None,
+        support=NO_SUPPORT_CHECK,
     )
     store = SessionStore(tmp_path / "sessions.sqlite3")
     engine = InterviewEngine(
@@ -318,8 +325,10 @@ def test_offline_grader_ignores_the_hook(tmp_path):
 
 def test_streamed_grade_over_the_wire(fake_openai_server, llm_settings, offline_grader):
     fake_openai_server.enqueue(GOOD_REPLY, GOOD_REPLY)
-    plain = make_llm_grader(llm_settings, offline_grader).grade(l2_question(), ANSWER)
-    grader = make_llm_grader(llm_settings, offline_grader)
+    plain = make_llm_grader(llm_settings, offline_grader, support=NO_SUPPORT_CHECK).grade(
+        l2_question(), ANSWER
+    )
+    grader = make_llm_grader(llm_settings, offline_grader, support=NO_SUPPORT_CHECK)
     shown: list[str] = []
     streamed = grader.grade(l2_question(), ANSWER, on_text=shown.append)
 

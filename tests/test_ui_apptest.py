@@ -498,6 +498,35 @@ def test_refresh_restores_the_session_from_the_store(tiny_bank):
 
 
 @pytest.mark.slow
+def test_reopening_a_session_grades_the_answer_saved_before_a_crash(tiny_bank):
+    from interviewer.store import PendingAnswer, SessionStore
+
+    at = start(new_app(), questions=2, follow_ups=0)
+    session = live_session(at)
+    answer = good_answer(at)
+    # What a process killed while grading leaves behind: the answer, saved but not graded.
+    SessionStore(get_settings().sessions_db).save_pending(
+        session.id,
+        PendingAnswer(
+            kind="answer",
+            question_index=0,
+            answer=answer,
+            answered_at=time.time(),
+            version=session.version,
+            question_id=session.state.current.question_id,
+        ),
+    )
+    again = new_app(session=session.id)  # the candidate reopens the session
+    no_errors(again)
+    shown = "\n".join(texts(m) for m in again.chat_message)
+    assert "saved before the interruption" in shown
+    assert escape_markdown(answer)[:40] in shown
+    assert len(score_metrics(again)) == 1  # its grade card
+    assert "Question 2 of 2" in again.subheader[0].value
+    assert [t.answer for t in stored_turns(session.id)] == [answer]
+
+
+@pytest.mark.slow
 def test_history_and_report_pages(tiny_bank):
     at = start(new_app(), questions=1, follow_ups=0)
     sid = live_session(at).id
@@ -574,3 +603,63 @@ def test_llm_down_falls_back_to_offline_and_says_so(tiny_bank, monkeypatch):
     for path in Path(get_settings().data_dir).rglob("*"):
         if path.is_file():
             assert key.encode() not in path.read_bytes(), path
+
+
+def test_a_bank_that_went_away_shows_one_line_not_a_traceback(data_dir, monkeypatch):
+    import httpx
+
+    import ui.resources
+
+    class GoneBank:
+        def stats(self):
+            raise httpx.ConnectError("[Errno 111] Connection refused")
+
+    monkeypatch.setattr(ui.resources, "bank", lambda settings: GoneBank())
+    at = new_app()
+    no_errors(at)
+    (error,) = at.error
+    assert "Cannot reach" in error.value and "INTERVIEWER_CHROMA_HOST/PORT" in error.value
+    assert "ConnectError" in error.value and "reload this page" in error.value
+
+
+def test_reopening_a_session_while_the_bank_is_down_keeps_the_answer_and_says_why(
+    data_dir, monkeypatch
+):
+    import ui.resources
+    from interviewer.agent.engine import InterviewEngine
+    from interviewer.bank import BankStats
+    from interviewer.store import PendingAnswer, SessionStore
+    from tests.agent_fakes import KeywordGrader, sample_source
+
+    store = SessionStore(get_settings().sessions_db)
+    session = InterviewEngine(source=sample_source(), grader=KeywordGrader(), store=store).start(
+        SessionConfig(questions=2, follow_ups=0, seed=1)
+    )
+    store.save_pending(
+        session.id,
+        PendingAnswer(kind="answer", question_index=0, answer="saved", answered_at=1.0, version=1),
+    )
+
+    class GoneSource:
+        def __getattr__(self, name):
+            def fail(*args, **kwargs):
+                raise ConnectionRefusedError("[Errno 111] Connection refused")
+
+            return fail
+
+    stats = BankStats(
+        questions=9, with_reference=8, categories={"Core ML": 3}, by_origin={}, sources={}
+    )
+    monkeypatch.setattr(
+        ui.resources, "bank", lambda s: type("B", (), {"stats": lambda self: stats})()
+    )
+    monkeypatch.setattr(
+        ui.resources,
+        "engine",
+        lambda llm=None: InterviewEngine(source=GoneSource(), grader=KeywordGrader(), store=store),
+    )
+    at = new_app(session=session.id)
+    no_errors(at)
+    shown = " ".join(e.value for e in at.error)
+    assert "Cannot reach" in shown and "every answer is saved" in shown
+    assert store.pending(session.id).answer == "saved" and store.turns(session.id) == []

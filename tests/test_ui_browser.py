@@ -7,6 +7,7 @@ the report, and saves a screenshot of the report page to `artifacts/report.png`.
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -29,11 +30,18 @@ def _key_points() -> dict[str, str]:
     return out
 
 
-@pytest.fixture
-def server(data_dir, tmp_path):
+def require_browser() -> None:
+    """Skip without a browser, except under CI=true, where a skip would hide a broken setup."""
     reason = headless.missing_browser()
+    if reason and os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but the browser test cannot run: {reason}")
     if reason:
         pytest.skip(reason)
+
+
+@pytest.fixture
+def server(data_dir, tmp_path):
+    require_browser()
     from ingest.pipeline import ingest
     from interviewer.bank import ChromaBank
     from interviewer.settings import get_settings

@@ -80,12 +80,19 @@ def start(config: SessionConfig, llm: LLMChoice) -> InterviewSession:
 
 
 def resume(session_id: str, llm: LLMChoice) -> InterviewSession:
-    """Load a stored session and rebuild its chat (raises `StoreError` if there is none)."""
+    """Load a stored session and rebuild its chat (raises `StoreError` if there is none).
+
+    An answer saved before a crash but never graded is graded first (by `engine.resume`); its
+    turn is then in the store, so the rebuilt chat shows it like any other.
+    """
+    from interviewer.agent.replies import current_prompt_messages
+
     engine = resources.engine(llm)
-    session = engine.resume(session_id)
+    with st.spinner("Opening the session…"):
+        session = engine.resume(session_id)
     turns = transcript_from_turns(session.state, engine.store.turns(session.id))
-    if not session.state.done:
-        welcome = [m for m in (session.opening.messages if session.opening else [])]
+    if not session.state.done or session.recovered is not None:
+        welcome = [*session.welcome, *current_prompt_messages(session.state)]
         if session.state.config.grader == "llm" and not llm.enabled:
             welcome.insert(
                 1,
@@ -111,6 +118,7 @@ def follow_url(llm: LLMChoice) -> None:
         return
     if live is not None and live.id == wanted:
         return
+    from interviewer.source import SourceUnavailable, bank_outage_message
     from interviewer.store import StoreError
 
     try:
@@ -118,6 +126,13 @@ def follow_url(llm: LLMChoice) -> None:
     except StoreError as exc:
         st.query_params.pop(SESSION_PARAM, None)
         st.session_state[NOTICE] = Notice("error", str(exc))
+    except SourceUnavailable as exc:  # grading a saved answer needs the bank
+        st.session_state[NOTICE] = Notice(
+            "error",
+            bank_outage_message(
+                str(exc), resources.settings(), "reload this page (every answer is saved)"
+            ),
+        )
 
 
 def queue(text: str, command: str | None = None) -> None:
@@ -156,6 +171,7 @@ def _submit(
     held: list[BaseException],
 ) -> TurnResult | None:
     from interviewer.agent.engine import GradingError
+    from interviewer.source import SourceUnavailable
     from interviewer.store import ConcurrentSessionError, StoreError
 
     if command is None and not text.strip():
@@ -179,6 +195,16 @@ def _submit(
             "set the LLM grader's provider to Off in the sidebar and start a new interview",
         )
         st.session_state[NOTICE] = Notice("error", message, answer=text)
+        return None
+    except SourceUnavailable as exc:
+        from interviewer.source import bank_outage_message
+
+        message = bank_outage_message(str(exc), resources.settings(), "reload this page")
+        if command is None:  # the engine saved the answer before it needed the bank
+            message += " Your answer is saved: reopening the session grades it first."
+        st.session_state[NOTICE] = Notice(
+            "error", message, answer=text if command is None else None
+        )
         return None
     except ConcurrentSessionError:
         # Retrying cannot help: this tab's copy is behind. Nothing of this answer was stored.

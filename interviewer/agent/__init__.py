@@ -8,7 +8,8 @@ Front ends (the terminal chat, the Streamlit UI) use this API:
     session.opening            # TurnResult: messages, prompt, progress, done
     session.submit("answer")   # TurnResult for an answer or a command (/hint, /skip, ...)
     session.report()           # Report; render_markdown(report) / render_json(report)
-    engine.resume(session_id)  # continue where it stopped
+    engine.resume(session_id)  # continue where it stopped; a saved, ungraded answer is
+                               # graded first (session.recovered)
 
 Importing this package is cheap: no torch, no Chroma, no LangChain.
 """

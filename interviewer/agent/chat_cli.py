@@ -28,6 +28,7 @@ from rich.text import Text
 
 from interviewer.agent.config import MAX_FOLLOW_UPS, MAX_QUESTIONS, DifficultySetting, Mode
 from interviewer.agent.phrasing import Message, MessageKind
+from interviewer.display import rich_escape, strip_terminal_codes
 
 if TYPE_CHECKING:
     from interviewer.agent.engine import InterviewEngine, InterviewSession, TurnResult
@@ -68,12 +69,18 @@ PREFIX = {MessageKind.follow_up: "Follow-up: "}
 
 def default_source(settings: Settings) -> QuestionSource:
     from interviewer.bank import BankUnavailable, ChromaBank
+    from interviewer.source import bank_outage_message
 
     try:
         bank = ChromaBank(settings)
+        count = bank.count()
     except BankUnavailable as exc:
         raise CliError(str(exc)) from exc
-    if bank.count() == 0:
+    except Exception as exc:  # a server that answers the handshake, then fails
+        raise CliError(
+            bank_outage_message(f"{type(exc).__name__}: {exc}", settings, "try again")
+        ) from exc
+    if count == 0:
         raise CliError(
             f"The question bank in {settings.chroma_dir} is empty. Fix: run "
             "`interviewer ingest bank/` first."
@@ -113,7 +120,7 @@ class _Cli:
         return SessionStore(settings.sessions_db)
 
     def fail(self, message: str, code: int = 2) -> typer.Exit:
-        self.err.print(Text("error: ", style="bold red") + Text(message))
+        self.err.print(Text("error: ", style="bold red") + Text(strip_terminal_codes(message)))
         return typer.Exit(code)
 
     def grader_kind(self, requested: GraderChoice | None, settings: Settings) -> str:
@@ -136,12 +143,18 @@ class _Cli:
         grader = LazyGrader(lambda: self.grader_factory(kind, settings), label)
         line_writer = None
         if kind == "llm":
-            from interviewer.agent.lines import LLMLineWriter
+            from interviewer.agent.lines import WRAP_UP_DEADLINE, LLMLineWriter
+            from interviewer.llm import wire_style
 
             def chat_model():
                 return grader.get().chat_model  # type: ignore[attr-defined]
 
-            line_writer = LLMLineWriter(chat_model, timeout=settings.llm_timeout)
+            # A short deadline: the closing line is a nicety, the template one is fine.
+            line_writer = LLMLineWriter(
+                chat_model,
+                timeout=min(WRAP_UP_DEADLINE, settings.llm_timeout),
+                wire=wire_style(settings),
+            )
         return InterviewEngine(
             source=source,
             grader=grader,
@@ -153,20 +166,23 @@ class _Cli:
     # -- rendering ----------------------------------------------------------------------------
 
     def show(self, messages: list[Message]) -> None:
+        """Print messages as plain text (never markup), terminal escape codes removed: bank
+        text, LLM text and answers are untrusted."""
         for m in messages:
             style = STYLES.get(m.kind, "")
+            text = strip_terminal_codes(m.text)
             if m.kind is MessageKind.question:
-                header, _, body = m.text.partition("\n")
+                header, _, body = text.partition("\n")
                 self.out.print()
                 self.out.print(Text(header, style="dim"))
                 self.out.print(Text(body, style=style))
             elif m.kind is MessageKind.model_answer:
                 # The bank's model answers are markdown (lists, code, formulas): render them.
-                header, _, body = m.text.partition("\n")
+                header, _, body = text.partition("\n")
                 self.out.print(Text(header, style=style))
                 self.out.print(Markdown(body))
             else:
-                self.out.print(Text(PREFIX.get(m.kind, "") + m.text, style=style))
+                self.out.print(Text(PREFIX.get(m.kind, "") + text, style=style))
 
     def grader_banner(self, kind: str, settings: Settings) -> None:
         if kind == "llm":
@@ -190,22 +206,25 @@ class _Cli:
         if line == "":
             return None
         line = line.rstrip("\n").rstrip("\r")
-        shown = line if len(line) <= 200 else line[:200] + f"… ({len(line):,} characters)"
-        self.out.print(Text("You › " + shown, style="bold"))
+        self.echo_answer(line)
         return line
 
     def save_with_retry(self, session: InterviewSession, interactive: bool) -> TurnResult | None:
         """After a StoreError: retry writing the kept turn until it works or the user gives up."""
-        from interviewer.store import StoreError, StoreReadOnlyError
+        from interviewer.store import ConcurrentSessionError, StoreError, StoreReadOnlyError
 
         attempts = 0
         while True:
             attempts += 1
             if interactive:
+                lost = (
+                    "the answer is kept, and graded again on resume"
+                    if session.answer_kept
+                    else "the unsaved answer is then lost"
+                )
                 try:
                     choice = self.out.input(
-                        "[dim]Press Enter to retry saving, or type q to quit "
-                        "(the unsaved answer is then lost): [/dim]"
+                        f"[dim]Press Enter to retry saving, or type q to quit ({lost}): [/dim]"
                     )
                 except EOFError:
                     choice = "q"
@@ -217,20 +236,57 @@ class _Cli:
                 time.sleep(1.0)
             try:
                 return session.retry_save()
+            except ConcurrentSessionError as exc:  # no retry can succeed: stop asking
+                self.err.print(Text(strip_terminal_codes(str(exc)), style="red"))
+                return None
             except StoreReadOnlyError as exc:
-                self.err.print(Text(str(exc), style="red"))
+                self.err.print(Text(strip_terminal_codes(str(exc)), style="red"))
                 if not interactive:
                     return None
             except StoreError as exc:
-                self.err.print(Text(str(exc), style="red"))
+                self.err.print(Text(strip_terminal_codes(str(exc)), style="red"))
 
-    def run(self, session: InterviewSession, first: TurnResult, *, start_warm_up) -> int:
+    def echo_answer(self, text: str, note: str = "") -> None:
+        text = strip_terminal_codes(text)
+        shown = text if len(text) <= 200 else text[:200] + f"… ({len(text):,} characters)"
+        self.out.print(Text("You › " + shown + note, style="bold"))
+
+    def show_opening(self, session: InterviewSession) -> None:
+        """The greeting; on resume, the saved answer graded first and what it led to."""
+        assert session.opening is not None
+        if session.recovered is None or session.recovered_answer is None:
+            self.show(session.opening.messages)
+            return
+        self.show(session.welcome)
+        self.show(session.recovered_prompt)
+        self.echo_answer(session.recovered_answer, " (saved before the interruption)")
+        self.show(session.recovered.messages)
+
+    def bank_down(self, exc: Exception, settings: Settings, session_id: str | None) -> str:
+        from interviewer.source import bank_outage_message
+
+        if session_id is None:
+            return bank_outage_message(str(exc), settings, "run `interviewer chat` again")
+        return bank_outage_message(
+            str(exc),
+            settings,
+            f"run `interviewer resume {session_id}` (every answer is saved, the last one "
+            "included; it is graded first)",
+        )
+
+    def run(
+        self, session: InterviewSession, first: TurnResult, *, start_warm_up, settings: Settings
+    ) -> int:
         """Drive a session until it ends or input runs out. Returns the exit status."""
         from interviewer.agent.engine import GradingError
-        from interviewer.store import StoreError
+        from interviewer.source import SourceUnavailable
+        from interviewer.store import ConcurrentSessionError, StoreError
 
         interactive = sys.stdin.isatty()
-        self.show(first.messages)
+        if first is session.opening:
+            self.show_opening(session)
+        else:
+            self.show(first.messages)
         self.out.print(Text(f"(session {session.id})", style="dim"))
         start_warm_up()
         result = first
@@ -252,18 +308,34 @@ class _Cli:
             try:
                 result = session.submit(line)
             except GradingError as exc:
-                self.err.print(Text(str(exc), style="red"))
+                self.err.print(Text(strip_terminal_codes(str(exc)), style="red"))
                 if not interactive:
                     return 1
                 continue
+            except SourceUnavailable as exc:
+                message = self.bank_down(exc, settings, session.id)
+                self.err.print(Text(strip_terminal_codes(message), style="red"))
+                return 1
+            except ConcurrentSessionError as exc:
+                # Another window moved the session on: this copy is stale, so retrying
+                # cannot succeed. Say so once and stop.
+                self.err.print(Text(strip_terminal_codes(str(exc)), style="bold red"))
+                self.err.print(Text("This last answer was not recorded.", style="red"))
+                return 1
             except StoreError as exc:
-                self.err.print(Text(str(exc), style="bold red"))
+                self.err.print(Text(strip_terminal_codes(str(exc)), style="bold red"))
                 saved = self.save_with_retry(session, interactive)
                 if saved is None:
+                    what = (
+                        "The grade of the last answer was NOT saved, but the answer itself is: "
+                        "resuming grades it again."
+                        if session.answer_kept
+                        else "The last answer was NOT saved."
+                    )
                     self.err.print(
                         Text(
-                            "The last answer was NOT saved. Earlier answers are safe; after "
-                            f"fixing the database, run `interviewer resume {session.id}`.",
+                            f"{what} Earlier answers are safe; after fixing the database, run "
+                            f"`interviewer resume {session.id}`.",
                             style="red",
                         )
                     )
@@ -308,9 +380,13 @@ def _warm_up_starter(
             # Failures here are not reported: the first grade raises the real error.
             with contextlib.suppress(Exception):
                 grader = session.engine.grader
-                if hasattr(grader, "get"):
-                    grader.get()
+                real = grader.get() if hasattr(grader, "get") else grader
                 warm_up(settings)
+                # The grader's own models (the LLM grader's support check among them), so
+                # the first answer does not pay for loading them.
+                warm = getattr(real, "warm_up", None)
+                if callable(warm):
+                    warm()
                 session.prefetch()  # the grader prepares the first question meanwhile
 
         thread = threading.Thread(target=work, name="interviewer-warm-up", daemon=True)
@@ -422,6 +498,7 @@ def register(
         """
         from interviewer.agent.config import SessionConfig
         from interviewer.agent.engine import SetupError
+        from interviewer.source import SourceUnavailable
         from interviewer.store import StoreError
 
         try:
@@ -444,12 +521,14 @@ def register(
             if focus:
                 cli.out.print(Text("Finding questions close to your focus…", style="dim"))
             session = engine.start(config)
+        except SourceUnavailable as exc:
+            raise cli.fail(cli.bank_down(exc, settings, None)) from exc
         except (CliError, SetupError, StoreError) as exc:
             raise cli.fail(str(exc)) from exc
         cli.grader_banner(kind, settings)
         assert session.opening is not None
         starter = _warm_up_starter(session, settings, warm)
-        code = cli.run(session, session.opening, start_warm_up=starter)
+        code = cli.run(session, session.opening, start_warm_up=starter, settings=settings)
         _join_background()
         raise typer.Exit(code)
 
@@ -462,8 +541,12 @@ def register(
         ] = None,
         data_dir: DataDir = None,
     ) -> None:
-        """Continue an interrupted session exactly where it stopped."""
+        """Continue an interrupted session exactly where it stopped.
+
+        An answer that was saved but not graded when the session stopped is graded first.
+        """
         from interviewer.agent.state import SessionState
+        from interviewer.source import SourceUnavailable
         from interviewer.store import StoreError
 
         try:
@@ -484,17 +567,28 @@ def register(
                 kind = cli.grader_kind(grader or GraderChoice(started_with), settings)
             if stored.status != "finished":
                 store.check_writable()
-            engine = cli.engine(settings, store, kind)
+            try:
+                engine = cli.engine(settings, store, kind)
+            except CliError as exc:
+                raise CliError(
+                    f"{exc} Every answer is saved: run `interviewer resume {stored.id}` again "
+                    "once the bank is back."
+                ) from exc
             session = engine.resume(stored.id)
+        except SourceUnavailable as exc:
+            raise cli.fail(cli.bank_down(exc, settings, session_id)) from exc
         except (CliError, StoreError) as exc:
             raise cli.fail(str(exc)) from exc
         cli.grader_banner(kind, settings)
         assert session.opening is not None
         if session.state.done:
-            cli.show(session.opening.messages)
+            cli.show_opening(session)
+            if session.recovered is not None:  # the saved answer was the last one
+                cli.final_report(session)
+            _join_background()
             raise typer.Exit(0)
         starter = _warm_up_starter(session, settings, warm)
-        code = cli.run(session, session.opening, start_warm_up=starter)
+        code = cli.run(session, session.opening, start_warm_up=starter, settings=settings)
         _join_background()
         raise typer.Exit(code)
 
@@ -539,8 +633,8 @@ def register(
                 r.status,
                 f"{r.questions_done}/{r.questions_total}",
                 "–" if r.score is None else f"{r.score:.1f}",
-                r.grader,
-                ", ".join(r.categories),
+                rich_escape(r.graded_by),
+                rich_escape(", ".join(r.categories)),
             )
         cli.out.print(table)
 
@@ -558,11 +652,12 @@ def register(
         stored = store.get(session_id)
         state = SessionState.model_validate_json(stored.state_json)
         source = None
+        source_error = None
         if with_search:
             try:
                 source = cli.source_factory(settings)
-            except Exception:  # the report still renders, without links to related questions
-                source = None
+            except Exception as exc:  # the report still renders, without links to the bank
+                source_error = f"the question bank could not be opened ({exc})"
         report = build_report(
             state,
             session_id=stored.id,
@@ -570,6 +665,7 @@ def register(
             store=store,
             created_at=stored.created_at,
             status=stored.status,
+            source_error=source_error,
         )
         return stored, report
 

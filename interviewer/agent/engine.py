@@ -12,6 +12,10 @@ Every input that changes the session is committed to the store BEFORE its result
 if saving fails, `submit` raises a `StoreError`, the session keeps the unsaved turn, and
 `retry_save()` writes it once the database is usable again (nothing is lost, nothing doubled).
 
+An answer is saved as a pending answer BEFORE it is graded (grading an answer can take a minute
+with a local LLM). If the process dies meanwhile, `engine.resume()` grades that answer first;
+its result is `session.recovered`, and the stored turn is written as for any other answer.
+
 Empty answers are not turns: the result asks for an answer and nothing is stored.
 
 `submit(text, on_text=hook)` lets a streaming grader (the LLM one) hand its feedback to `hook`
@@ -56,8 +60,15 @@ from interviewer.models import (
     ReferenceAnswer,
     ReferenceOrigin,
 )
-from interviewer.source import QuestionSource
-from interviewer.store import ScoreRow, SessionStore, StoreError, TurnRow
+from interviewer.source import QuestionSource, guarded
+from interviewer.store import (
+    ConcurrentSessionError,
+    PendingAnswer,
+    ScoreRow,
+    SessionStore,
+    StoreError,
+    TurnRow,
+)
 
 if TYPE_CHECKING:
     from interviewer.agent.report import Report
@@ -68,7 +79,7 @@ class SetupError(ValueError):
 
 
 class GradingError(RuntimeError):
-    """The grader failed on an answer; nothing was recorded and the answer can be resent."""
+    """The grader failed on an answer; it is kept as a pending answer and can be resent."""
 
 
 class Progress(BaseModel):
@@ -175,7 +186,8 @@ class InterviewEngine:
         clock: Callable[[], float] = time.time,
         line_writer: LineWriter | None = None,
     ) -> None:
-        self.source = source
+        # Every bank failure surfaces as one SourceUnavailable (the front ends say one line).
+        self.source = guarded(source)
         self.grader = grader
         self.store = store
         self.phraser = phraser or TemplatePhraser()
@@ -250,28 +262,42 @@ class InterviewEngine:
         return session
 
     def resume(self, session_id: str) -> InterviewSession:
+        """Load a stored session; an answer saved but never graded is graded first.
+
+        `session.welcome` holds the notes to greet the candidate with, `session.recovered` the
+        result of grading the saved answer (None if there was none), and `session.opening`
+        both, followed by what is waiting for an answer now.
+        """
         stored = self.store.get(session_id, with_turns=False)
         state = sm.SessionState.model_validate_json(stored.state_json)
         session = InterviewSession(self, stored.id, state, version=stored.version)
         if state.done:
-            msgs = [
+            session.welcome = [
                 Message(
                     kind=MessageKind.note,
                     text=f"Session {stored.id} is finished. "
                     f"See the report: `interviewer report {stored.id}`.",
                 )
             ]
-        else:
-            done = sum(1 for r in state.records if not r.open)
-            msgs = [
-                Message(
-                    kind=MessageKind.note,
-                    text=f"Welcome back. Resuming session {stored.id}: {done} of "
-                    f"{state.total} questions done.",
-                ),
-                *current_prompt_messages(state),
-            ]
-        session.opening = session._result(msgs, saved=False)
+            session.opening = session._result(session.welcome, saved=False)
+            return session
+        pending = self.store.pending(stored.id)
+        recovery: list[Message] = []
+        after: list[Message] = []
+        if pending is not None and session._can_recover(pending):
+            recovery, after = session._recover(pending)
+        done = sum(1 for r in session.state.records if not r.open)
+        session.welcome = [
+            Message(
+                kind=MessageKind.note,
+                text=f"Welcome back. Resuming session {stored.id}: {done} of "
+                f"{session.state.total} questions done.",
+            ),
+            *recovery,
+        ]
+        if session.recovered is None:
+            after = [*after, *current_prompt_messages(session.state)]
+        session.opening = session._result([*session.welcome, *after], saved=False)
         return session
 
 
@@ -296,6 +322,13 @@ class InterviewSession:
         self._focus: dict[str, float] | None = None
         self._questions: dict[str, Question] = {q.id: q for q in candidates or []}
         self._pending: _Pending | None = None
+        # An answer the store refused to keep before grading; `retry_save` sends it again.
+        self._unsent: str | None = None
+        # Set by `engine.resume`: its greeting, and the grade of an answer saved but ungraded.
+        self.welcome: list[Message] = []
+        self.recovered: TurnResult | None = None
+        self.recovered_answer: str | None = None
+        self.recovered_prompt: list[Message] = []  # what that answer was answering
 
     # -- the public API -------------------------------------------------------------------------
 
@@ -309,7 +342,7 @@ class InterviewSession:
         `on_text` receives the grader's feedback so far while an answer is graded, if the
         grader streams and `streams_feedback` allows it; it may be called from another thread.
         """
-        if self._pending is not None:
+        if self._pending is not None or self._unsent is not None:
             raise StoreError(
                 "The previous answer is not saved yet. Fix the database problem shown before, "
                 "then retry saving (the answer is kept in memory)."
@@ -347,7 +380,13 @@ class InterviewSession:
         return self._commit(self._command(parsed.command))
 
     def retry_save(self) -> TurnResult:
-        """Write the turn that failed to save; returns its result."""
+        """Write the turn that failed to save; returns its result.
+
+        An answer that could not even be saved before grading is saved, then graded, now.
+        """
+        if self._unsent is not None:
+            text, self._unsent = self._unsent, None
+            return self.submit(text)
         if self._pending is None:
             return self.current()
         pending, self._pending = self._pending, None
@@ -355,7 +394,43 @@ class InterviewSession:
 
     @property
     def has_unsaved(self) -> bool:
-        return self._pending is not None
+        return self._pending is not None or self._unsent is not None
+
+    @property
+    def answer_kept(self) -> bool:
+        """Whether the unsaved turn is an answer already in the store as a pending answer
+        (only its grade failed to save): giving up then loses nothing, resume regrades it."""
+        turn = self._pending.turn if self._pending is not None else None
+        return turn is not None and turn.kind in ("answer", "follow_up_answer")
+
+    # -- recovering an answer saved before a crash ---------------------------------------------
+
+    def _can_recover(self, pending: PendingAnswer) -> bool:
+        """Whether `pending` answers exactly what the stored state is waiting for."""
+        state = self.state
+        kind = "follow_up_answer" if state.phase is sm.Phase.following_up else "answer"
+        return (
+            state.current is not None
+            and pending.version == self.version
+            and pending.question_index == state.index
+            and pending.kind == kind
+        )
+
+    def _recover(self, pending: PendingAnswer) -> tuple[list[Message], list[Message]]:
+        """Grade the saved answer; returns (notes for the greeting, messages that follow)."""
+        number = pending.question_index + 1
+        note = Message(
+            kind=MessageKind.note,
+            text=f"Your answer to question {number} was saved before the interruption but not "
+            "graded yet; it is graded now.",
+        )
+        self.recovered_answer = pending.answer
+        self.recovered_prompt = current_prompt_messages(self.state)
+        try:
+            self.recovered = self._commit(self._answer(pending.answer, saved=pending))
+        except GradingError as exc:
+            return [note, Message(kind=MessageKind.error, text=str(exc))], []
+        return [note], list(self.recovered.messages)
 
     def prefetch(self) -> None:
         """Let the grader prepare the current question or follow-up (embed its reference and
@@ -401,10 +476,39 @@ class InterviewSession:
 
     # -- transitions ----------------------------------------------------------------------------
 
-    def _answer(self, text: str, on_text: Callable[[str], None] | None = None) -> _Pending:
+    def _answer(
+        self,
+        text: str,
+        on_text: Callable[[str], None] | None = None,
+        *,
+        saved: PendingAnswer | None = None,
+    ) -> _Pending:
+        """Grade an answer and compute the transition. The answer is saved as pending first
+        (unless `saved` is that stored answer, being recovered), before anything slow."""
         state = self.state
         rec = state.current
         assert rec is not None
+        is_follow_up = state.phase is sm.Phase.following_up
+        fu = state.pending_follow_up
+        prompt = fu.text if fu is not None else rec.text
+        asked_at = fu.asked_at if fu is not None else rec.asked_at
+        kind = "follow_up_answer" if is_follow_up else "answer"
+        if saved is None:
+            answered_at = self.engine.clock()
+            self._save_pending(
+                PendingAnswer(
+                    kind=kind,
+                    question_index=state.index,
+                    answer=text,
+                    answered_at=answered_at,
+                    version=self.version,
+                    question_id=rec.question_id,
+                    prompt=prompt,
+                    asked_at=asked_at,
+                )
+            )
+        else:
+            answered_at = saved.answered_at
         question = self._question(rec)
         criteria = state.criteria_for_answer()
         notes: list[Message] = []
@@ -418,19 +522,16 @@ class InterviewSession:
                     f"{MAX_ANSWER_CHARS:,} were graded.",
                 )
             )
-        answered_at = self.engine.clock()
         try:
             grade = self._grade(question, graded_text, criteria, on_text)
         except Exception as exc:  # the grader's own errors say what went wrong
             raise GradingError(
-                f"Grading failed ({type(exc).__name__}: {exc}). Your answer was not recorded: "
-                "send it again, or restart with --grader offline."
+                f"Grading failed ({type(exc).__name__}: {exc}). Your answer is saved but not "
+                f"graded: send it again, or restart with --grader offline; `interviewer resume "
+                f"{self.id}` grades the saved answer first."
             ) from exc
         if graded_text is not text and "truncated" not in grade.flags:
             grade = grade.model_copy(update={"flags": [*grade.flags, "truncated"]})
-        is_follow_up = state.phase is sm.Phase.following_up
-        prompt = state.pending_follow_up.text if is_follow_up else rec.text  # type: ignore[union-attr]
-        asked_at = state.pending_follow_up.asked_at if is_follow_up else rec.asked_at  # type: ignore[union-attr]
         # A follow-up's grade was narrowed to one key point; its suggestions index that narrow
         # list, so only a first answer's notes may steer the follow-up.
         notes_grade = grade if not is_follow_up else grade.model_copy(update={"notes": None})
@@ -448,7 +549,7 @@ class InterviewSession:
         )
         graded = next(e.grade for e in events if e.kind is sm.EventKind.graded)
         turn = TurnRow(
-            kind="follow_up_answer" if is_follow_up else "answer",
+            kind=kind,
             question_index=state.index,
             question_id=rec.question_id,
             question_text=rec.text,
@@ -461,6 +562,15 @@ class InterviewSession:
             answered_at=answered_at,
         )
         return self._finish_transition(new_state, events, turn, notes, graded)
+
+    def _save_pending(self, pending: PendingAnswer) -> None:
+        try:
+            self.engine.store.save_pending(self.id, pending, now=self.engine.clock())
+        except ConcurrentSessionError:
+            raise  # another window moved the session on: keeping the answer cannot help
+        except StoreError:
+            self._unsent = pending.answer  # `retry_save` saves and grades it
+            raise
 
     def _grade(
         self,
@@ -563,6 +673,8 @@ class InterviewSession:
                 scores=pending.scores,
                 now=self.engine.clock(),
             )
+        except ConcurrentSessionError:
+            raise  # retrying can never succeed: the session moved on elsewhere
         except StoreError:
             self._pending = pending
             raise

@@ -8,7 +8,8 @@ from typing import Any
 
 from interviewer.agent.report import Report, render_markdown
 from interviewer.agent.state import SessionState
-from interviewer.store import StoredSession
+from interviewer.display import md_cell, md_escape, md_quote
+from interviewer.store import StoredSession, count_graders, grader_label
 
 
 def _when(ts: float | None) -> str:
@@ -54,40 +55,44 @@ def render_export_json(stored: StoredSession, report: Report) -> str:
 
 
 def render_transcript_markdown(stored: StoredSession, report: Report) -> str:
+    """The transcript, then the report. Candidate, bank and LLM text is escaped: it reads as
+    the literal text that was typed or stored, never as live HTML or Markdown."""
     state = SessionState.model_validate_json(stored.state_json)
     cfg = state.config
+    e = md_escape
+    graded_by = grader_label(stored.grader, count_graders(json.loads(stored.state_json)))
     lines = [
-        f"# Interview session {stored.id}",
+        f"# Interview session {e(stored.id)}",
         "",
         f"- Started: {_when(stored.created_at)} · last activity: {_when(stored.updated_at)}",
-        f"- Status: {stored.status} · grader: {stored.grader} · mode: {cfg.mode.value} · "
-        f"difficulty: {cfg.difficulty.value} · questions: {state.total} · "
-        f"follow-ups per question: {cfg.follow_ups}",
+        f"- Status: {e(stored.status)} · grader: {e(graded_by)} · "
+        f"mode: {cfg.mode.value} · difficulty: {cfg.difficulty.value} · questions: "
+        f"{state.total} · follow-ups per question: {cfg.follow_ups}",
     ]
     if cfg.categories:
-        lines.append(f"- Categories: {', '.join(cfg.categories)}")
+        lines.append(f"- Categories: {md_cell(', '.join(cfg.categories))}")
     if cfg.focus:
-        lines.append(f"- Focus: {cfg.focus}")
+        lines.append(f"- Focus: {md_cell(cfg.focus)}")
     lines += ["", "## Transcript", ""]
     last_prompt = None
     for t in stored.turns:
         if t.prompt and t.prompt != last_prompt:
             label = "Interviewer" if t.prompt == t.question_text else "Interviewer (follow-up)"
-            lines += [f"**{label}** (question {t.question_index + 1}): {t.prompt}", ""]
+            lines += [f"**{label}** (question {t.question_index + 1}): {md_cell(t.prompt)}", ""]
             last_prompt = t.prompt
         if t.kind in ("answer", "follow_up_answer"):
             lines += [f"**Candidate** ({_when(t.answered_at)}):", ""]
-            lines += ["> " + (t.answer or "").replace("\n", "\n> "), ""]
+            lines += [md_quote(t.answer or ""), ""]
             grade = t.grade() or {}
             label = grade.get("grader", t.grader)
             if grade.get("fallback"):
                 label = f"offline (fallback: {grade.get('fallback_reason')})"
-            lines += [f"*Graded {t.score:.1f}/5 by {label}*", ""]
+            lines += [f"*Graded {t.score:.1f}/5 by {md_cell(str(label))}*", ""]
         else:
-            lines += [f"**Candidate**: /{t.kind}", ""]
+            lines += [f"**Candidate**: /{e(t.kind)}", ""]
         for m in json.loads(t.reply_json) if t.reply_json else []:
             if m["kind"] in ("question", "follow_up"):
                 continue  # shown as the next prompt
-            lines += [f"*{m['kind']}*: {m['text']}", ""]
+            lines += [f"*{e(m['kind'])}*: {md_escape(m['text'])}", ""]
     lines += ["", "---", "", render_markdown(report)]
     return "\n".join(lines)

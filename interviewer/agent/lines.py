@@ -1,8 +1,10 @@
 """Session-level lines written by the LLM (`prompts/interviewer_turn.md`): the wrap-up.
 
 Per-answer words come from the notes the LLM grader returns with each grade, so they cost no
-extra call. This adds at most ONE call per session, after the last answer is saved, and falls
-back to the template line on any failure or on a line that fails the checks.
+extra call. This adds at most ONE call per session, after the last answer is saved, with a
+short deadline (`WRAP_UP_DEADLINE`) and a small output cap, and falls back to the fixed
+template line on any failure, a timeout, or a line that fails the checks: the candidate
+always gets a closing line, and never waits a grading timeout for one.
 """
 
 from __future__ import annotations
@@ -10,14 +12,21 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from interviewer.agent.replies import overall_score
 from interviewer.agent.state import SessionState
 from interviewer.agent.wording import leaks_any
 
+if TYPE_CHECKING:
+    from interviewer.llm import WireStyle
+
 LineWriter = Callable[[str, list[str]], str | None]
 MAX_LINE_CHARS = 300
+# A 300-character line is about 75 tokens; the cap keeps a rambling local model short.
+LINE_TOKENS = 100
+# Seconds to wait for the closing line before the template line is shown instead.
+WRAP_UP_DEADLINE = 8.0
 
 
 def wrap_up_facts(state: SessionState) -> list[str]:
@@ -42,11 +51,21 @@ def valid_line(text: str | None, state: SessionState) -> bool:
 
 
 class LLMLineWriter:
-    """Calls the chat model with the interviewer_turn prompt, with a wall-clock deadline."""
+    """Calls the chat model with the interviewer_turn prompt, with a wall-clock deadline and
+    an output cap (sent as `wire` says this server honours it)."""
 
-    def __init__(self, chat_model: Callable[[], Any], *, timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        chat_model: Callable[[], Any],
+        *,
+        timeout: float = WRAP_UP_DEADLINE,
+        wire: WireStyle | None = None,
+    ) -> None:
+        from interviewer.llm import WireStyle
+
         self._chat_model = chat_model
         self.timeout = timeout
+        self.wire = wire or WireStyle()
         self.calls = 0
 
     def __call__(self, moment: str, facts: list[str]) -> str | None:
@@ -54,13 +73,15 @@ class LLMLineWriter:
         from interviewer.prompts import render_prompt
 
         messages = to_langchain(
-            render_prompt("interviewer_turn", {"moment": moment, "context": "\n".join(facts)})
+            render_prompt("interviewer_turn", {"moment": moment, "context": "\n".join(facts)}),
+            fold=self.wire.fold_system,
         )
+        options = self.wire.call_kwargs(LINE_TOKENS)
         outcome: dict[str, Any] = {}
 
         def run() -> None:
             try:
-                outcome["reply"] = self._chat_model().invoke(messages)
+                outcome["reply"] = self._chat_model().invoke(messages, **options)
             except Exception as exc:  # any failure means: use the template
                 outcome["error"] = exc
 

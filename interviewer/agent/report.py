@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from interviewer.agent.followup import RECOVERY
 from interviewer.agent.replies import grader_label, overall_score, points_after_follow_ups
 from interviewer.agent.state import Outcome, QuestionRecord, SessionState
+from interviewer.display import md_cell, md_code_block, md_escape, md_quote
 from interviewer.source import QuestionSource
 from interviewer.store import SessionStore
 
@@ -157,10 +158,17 @@ def category_means(records: Sequence[QuestionRecord]) -> list[CategoryResult]:
     ]
 
 
+class BankExtrasMissing(RuntimeError):
+    """The bank could not be read, so the report's links to it are left out."""
+
+
 def _related(
     source: QuestionSource | None, rec: QuestionRecord, topic: str, k: int = 3
 ) -> list[BankLink]:
-    """Bank entries close to what was missed; same-category entries if search is unavailable."""
+    """Bank entries close to what was missed; same-category entries if search is unavailable.
+
+    Raises `BankExtrasMissing` when the bank cannot be read at all.
+    """
     if source is None:
         return []
     links: list[BankLink] = []
@@ -177,18 +185,30 @@ def _related(
             if h.question.id != rec.question_id and h.question.gradable
         ]
     except Exception:  # search needs embeddings; a report must still render without them
+        try:
+            listed = source.list(categories=[rec.category])
+        except Exception as exc:  # the bank itself is gone (a Chroma server down)
+            raise BankExtrasMissing(str(exc)) from exc
         links = [
             BankLink(question_id=q.id, question=q.text, category=q.category)
-            for q in source.list(categories=[rec.category])
+            for q in listed
             if q.id != rec.question_id and q.gradable
         ]
     return links[:k]
 
 
 def weakest_areas(
-    records: Sequence[QuestionRecord], source: QuestionSource | None, n: int = 3
+    records: Sequence[QuestionRecord],
+    source: QuestionSource | None,
+    n: int = 3,
+    *,
+    problems: list[str] | None = None,
 ) -> list[StudyArea]:
-    """The n lowest-scoring questions with something missed, each with what to study."""
+    """The n lowest-scoring questions with something missed, each with what to study.
+
+    Everything but the "practise next" links comes from the records; if the bank cannot be
+    read, the links are left out and the reason is appended to `problems`.
+    """
     scored = [r for r in records if r.scored]
     scored.sort(key=lambda r: (r.score or 0.0, r.asked_at))
     areas = []
@@ -196,6 +216,12 @@ def weakest_areas(
         _, _, missed = points_after_follow_ups(rec)
         if not missed:
             continue
+        try:
+            related = _related(source, rec, missed[0])
+        except BankExtrasMissing as exc:
+            if problems is not None:
+                problems.append(str(exc))
+            source, related = None, []  # do not ask a dead bank again
         areas.append(
             StudyArea(
                 category=rec.category,
@@ -203,7 +229,7 @@ def weakest_areas(
                 question=rec.text,
                 score=rec.score or 0.0,
                 study=missed,
-                related=_related(source, rec, missed[0]),
+                related=related,
             )
         )
         if len(areas) == n:
@@ -272,7 +298,13 @@ def build_report(
     store: SessionStore | None = None,
     created_at: float | None = None,
     status: str | None = None,
+    source_error: str | None = None,
 ) -> Report:
+    """The report, from the session's own records (and the store, for trends).
+
+    The bank only adds "practise next" links; when it cannot be read (`source_error` when the
+    caller could not even open it), the report says so in one note and is otherwise complete.
+    """
     candidate = state.config.candidate
     if store is not None and created_at is None:
         stored = store.get(session_id, with_turns=False)
@@ -287,6 +319,13 @@ def build_report(
     notes = []
     if not state.done:
         notes.append("The session is not finished; this report covers the questions so far.")
+    problems = [source_error] if source_error else []
+    weakest = weakest_areas(state.records, source, problems=problems)
+    if problems:
+        notes.append(
+            f'"Practise next" links are left out: {problems[0].rstrip(".")}. Everything else '
+            "comes from the session store and is complete."
+        )
     return Report(
         session_id=session_id,
         candidate=candidate,
@@ -302,7 +341,7 @@ def build_report(
         categories=categories,
         questions=[_question_result(i, r) for i, r in enumerate(state.records)],
         strengths=strengths(state.records, categories),
-        weakest=weakest_areas(state.records, source),
+        weakest=weakest,
         trends=trends(store, candidate, created_at, categories),
         notes=notes,
     )
@@ -315,45 +354,47 @@ def _fmt(score: float | None) -> str:
     return "–" if score is None else f"{score:.1f}/5"
 
 
-def _md_escape_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def render_json(report: Report) -> str:
     return report.model_dump_json(indent=2)
 
 
 def render_markdown(report: Report, *, questions: bool = True) -> str:
-    """The report as markdown; `questions=False` leaves out the per-question section."""
-    lines = [f"# Interview report: session {report.session_id}", ""]
+    """The report as markdown; `questions=False` leaves out the per-question section.
+
+    Every piece of text that comes from the candidate, the bank, the LLM or an error message
+    is escaped (`interviewer.display`): it shows literally, never as HTML or Markdown.
+    """
+    e = md_escape
+    lines = [f"# Interview report: session {e(report.session_id)}", ""]
     lines.append(
         f"**Overall: {_fmt(report.overall)}** over {report.answered} of {report.total} "
         f"questions · mode {report.mode} · difficulty {report.difficulty} · "
-        f"graded by {', '.join(report.graders) or 'nobody yet'}"
+        f"graded by {e(', '.join(report.graders)) or 'nobody yet'}"
     )
     if report.end_reason and report.end_reason != "completed":
-        lines.append(f"\nThe session ended early: {report.end_reason}.")
+        lines.append(f"\nThe session ended early: {e(report.end_reason)}.")
     for note in report.notes:
-        lines.append(f"\n> {note}")
+        lines.append(f"\n{md_quote(note)}")
     if not report.categories:
         lines += ["", "No question was answered, so there is nothing to score yet."]
     else:
         lines += ["", "## Scores by category", "", "| Category | Score | Questions |"]
         lines.append("|---|---|---|")
     for c in report.categories:
-        lines.append(f"| {_md_escape_cell(c.category)} | {c.score:.1f}/5 | {c.questions} |")
+        lines.append(f"| {md_cell(c.category)} | {c.score:.1f}/5 | {c.questions} |")
     if report.strengths:
-        lines += ["", "## Strengths", ""] + [f"- {s}" for s in report.strengths]
+        lines += ["", "## Strengths", ""] + [f"- {md_cell(s)}" for s in report.strengths]
     if report.weakest:
         lines += ["", "## Weakest areas: what to study", ""]
         for i, a in enumerate(report.weakest, 1):
             lines.append(
-                f"{i}. **{a.category}**: {a.question} ({_fmt(a.score)}, `{a.question_id}`)"
+                f"{i}. **{md_cell(a.category)}**: {md_cell(a.question)} ({_fmt(a.score)}, "
+                f"`{a.question_id}`)"
             )
             for point in a.study:
-                lines.append(f"   - Study: {point}")
+                lines.append(f"   - Study: {md_cell(point)}")
             for link in a.related:
-                lines.append(f"   - Practise next: {link.question} (`{link.question_id}`)")
+                lines.append(f"   - Practise next: {md_cell(link.question)} (`{link.question_id}`)")
     if report.trends:
         lines += [
             "",
@@ -366,44 +407,47 @@ def render_markdown(report: Report, *, questions: bool = True) -> str:
         for t in report.trends:
             change = f"{arrows[t.direction]} {t.delta:+.1f}" if t.delta is not None else "new"
             lines.append(
-                f"| {_md_escape_cell(t.category)} | {t.current:.1f} | {_fmt(t.previous)} | "
+                f"| {md_cell(t.category)} | {t.current:.1f} | {_fmt(t.previous)} | "
                 f"{change} | {t.earlier_sessions} |"
             )
     if questions:
         lines += ["", "## Questions", ""]
     for q in report.questions if questions else []:
-        lines.append(f"### {q.index}. {q.question}")
+        lines.append(f"### {q.index}. {md_cell(q.question)}")
         lines.append("")
         lines.append(
-            f"*{q.category} · {q.difficulty} · {q.outcome} · score {_fmt(q.score)}"
-            + (f" · {q.grader}" if q.grader else "")
+            f"*{md_cell(q.category)} · {q.difficulty} · {q.outcome} · score {_fmt(q.score)}"
+            + (f" · {md_cell(q.grader)}" if q.grader else "")
             + "*"
         )
         lines.append("")
         if q.answer:
             shown = q.answer if len(q.answer) <= 1500 else q.answer[:1500] + " […]"
-            lines += ["**Your answer:**", "", "> " + shown.replace("\n", "\n> "), ""]
+            lines += ["**Your answer:**", "", md_quote(shown), ""]
         for f in q.follow_ups:
-            lines.append(f"- Follow-up: {f.question}")
+            lines.append(f"- Follow-up: {md_cell(f.question)}")
             if f.answer:
-                lines.append(f"  - You: {f.answer[:600]}")
+                lines.append(f"  - You: {md_cell(f.answer[:600])}")
             lines.append(f"  - Recovered {f.recovered:.1f} points")
         if q.hints:
             lines.append(f"- Hints taken: {len(q.hints)} (−{q.hint_penalty:.1f})")
         if q.covered:
-            lines.append("- Covered: " + "; ".join(q.covered))
+            lines.append("- Covered: " + "; ".join(md_cell(p) for p in q.covered))
         if q.covered_after_follow_up:
-            lines.append("- Covered after a follow-up: " + "; ".join(q.covered_after_follow_up))
+            lines.append(
+                "- Covered after a follow-up: "
+                + "; ".join(md_cell(p) for p in q.covered_after_follow_up)
+            )
         if q.missed:
-            lines.append("- Missed: " + "; ".join(q.missed))
+            lines.append("- Missed: " + "; ".join(md_cell(p) for p in q.missed))
         if q.feedback:
-            lines.append(f"- Feedback: {q.feedback}")
+            lines.append(f"- Feedback: {md_cell(q.feedback)}")
         if q.model_answer:
             lines += [
                 "",
                 "<details><summary>Model answer</summary>",
                 "",
-                q.model_answer,
+                md_code_block(q.model_answer),
                 "",
                 "</details>",
             ]

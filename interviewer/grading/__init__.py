@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from .base import MAX_ANSWER_CHARS, Grader
 from .calibration import Calibration, CalibrationError, load_calibration
 from .offline import OfflineGrader, UngradableQuestion
+from .support import EncoderSupport, SupportCheck
 
 if TYPE_CHECKING:
     from interviewer.settings import Settings
@@ -19,9 +20,11 @@ __all__ = [
     "MAX_ANSWER_CHARS",
     "Calibration",
     "CalibrationError",
+    "EncoderSupport",
     "Grader",
     "GraderUnavailable",
     "OfflineGrader",
+    "SupportCheck",
     "UngradableQuestion",
     "load_calibration",
     "make_grader",

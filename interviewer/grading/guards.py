@@ -10,15 +10,20 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .text import STOP_WORDS, content_words, split_sentences, tokenize
+from . import injection
+from .text import STOP_WORDS, content_words, tokenize
 
 EMPTY, IDK, RESTATED, OFF_TOPIC, GIBBERISH = "empty", "idk", "restated", "off_topic", "gibberish"
 INJECTION, TRUNCATED = "injection", "truncated"
-CAPPED_FLAGS: frozenset[str] = frozenset({EMPTY, IDK, RESTATED, OFF_TOPIC, GIBBERISH})
+# Most of the answer was instructions to the grader.
+INSTRUCTIONS = "instructions"
+CAPPED_FLAGS: frozenset[str] = frozenset({EMPTY, IDK, RESTATED, OFF_TOPIC, GIBBERISH, INSTRUCTIONS})
 # An answer a guard caught scores at most this.
 GUARD_CAP = 1.0
-# Points taken off an answer that tried to instruct the grader (after the instructions are cut).
-INJECTION_PENALTY = 1.0
+# An answer whose words are at least this share instructions to the grader is capped. Below
+# it, the instructions are simply not graded: they earn nothing, and honest content keeps
+# its credit (no penalty, so a false positive can cost an honest candidate little).
+MOSTLY_INSTRUCTIONS = 0.5
 
 GUARD_FEEDBACK: dict[str, str] = {
     EMPTY: "No answer was given.",
@@ -27,9 +32,10 @@ GUARD_FEEDBACK: dict[str, str] = {
     OFF_TOPIC: "The answer is not about the question asked.",
     GIBBERISH: "The answer does not read as words, so it could not be graded.",
     INJECTION: (
-        "The answer contained instructions to the grader; they were removed and cost "
-        f"{INJECTION_PENALTY:g} point. Only the answer itself is graded."
+        "The answer contained instructions to the grader; they were ignored and earn nothing. "
+        "Only the answer itself is graded."
     ),
+    INSTRUCTIONS: "The answer was mostly instructions to the grader rather than an answer.",
     TRUNCATED: "The answer was very long; only its beginning was graded.",
 }
 
@@ -52,109 +58,15 @@ def sanitise(answer: str, max_chars: int) -> tuple[str, bool]:
     return text, cut
 
 
-# --- injection --------------------------------------------------------------------------
+# --- injection: see injection.py (one detector for both graders) ----------------------------
 
-_SCORE = (
-    r"(?:\d+(?:\.\d+)?\s*(?:/|out\s+of)\s*\d+|full\s+(?:marks?|score|points|credit)"
-    r"|(?:a\s+|the\s+)?(?:perfect|maximum|max|top|highest|full|high|passing)\s+"
-    r"(?:score|grade|marks?|points|rating)|(?:an?\s+)?a\+)"
-)
-_GRADER = r"(?:grader|grading|evaluator|examiner|marker|assessor|interviewer|assistant|ai|llm|you)"
-_INJECTION_PATTERNS = [
-    re.compile(p, re.I)
-    for p in (
-        r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.!?\n]{0,40}\b(?:instructions?|"
-        r"rubric|rules?|prompts?|guidelines?|criteria|reference|key\s*points|grading|above|"
-        r"previous|prior|system)\b",
-        r"\b(?:give|award|assign|grant|rate|grade|mark|score)\b[^.!?\n]{0,40}" + _SCORE,
-        r"\b(?:deserves?|merits?|worth|earns?|should\s+(?:get|receive|be\s+given))\b"
-        r"[^.!?\n]{0,30}" + _SCORE,
-        r"\b(?:this|my|the)\s+(?:answer|response|submission)\s+(?:is\s+)?(?:correct|perfect|"
-        r"excellent|complete)\b[^.!?\n]{0,30}\b(?:so|therefore|thus)\b[^.!?\n]{0,30}"
-        r"\b(?:give|score|grade|rate|mark|award)",
-        r"\b" + _GRADER + r"\b[^.!?\n]{0,20}\b(?:must|should|will|shall|has\s+to|needs?\s+to)\s+"
-        r"(?:give|award|assign|score|rate|grade|mark|pass|accept|output|return|respond)\b"
-        r"[^.!?\n]{0,40}(?:" + _SCORE + r"|\bcorrect\b|\bcovered\b|\bpass\b|\b[45]\b)",
-        r"\byou\s+are\s+(?:now\s+)?(?:a|an|the|my)\s+(?:\w+\s+){0,2}"
-        r"(?:grader|assistant|ai|model|evaluator|examiner|interviewer|system)\b",
-        r"\b(?:new|updated|real|actual|hidden|secret)\s+(?:instructions?|rubric|rules?|task|"
-        r"system\s+prompt)\b",
-        r"\b(?:system|developer)\s+(?:prompt|message|instruction)s?\b\s*[:\-]",
-        r"^\s*(?:system|assistant|user|developer)\s*:",
-        r"<\|?\s*(?:im_start|im_end|system|endoftext|eot_id|start_header_id)\s*\|?>",
-        r"\[/?INST\]|<</?SYS>>",
-        r"\b(?:score|grade|rating|mark)\s*[:=]\s*\d",
-        r"\b(?:respond|reply|output|return|print)\s+(?:only|just)\b[^.!?\n]{0,30}"
-        r"\b(?:score|grade|number|json|5|10)\b",
-        r"\bpretend\s+(?:to\s+be|you\s+are|that)\b",
-        r"\b(?:as|dear)\s+(?:the\s+|an?\s+)?(?:ai\s+|llm\s+)?(?:grader|evaluator|examiner|marker|"
-        r"assessor)\b",
-        r"\bnote\s+(?:to|for)\s+(?:the\s+)?(?:ai|llm|model|grader|evaluator|examiner|marker|"
-        r"assessor|assistant)\b",
-        r"\b(?:mark|label|list|treat)\s+(?:every|each|all)(?:\s+of\s+the)?\s+key\s*points?\b"
-        r"[^.!?\n]{0,20}\bcovered\b",
-        r"\b(?:output|return|respond\s+with|print)\s+(?:a\s+|the\s+)?(?:score|grade|rating)\s+"
-        r"of\s+\d",
-        r"[{\[,]\s*\"(?:verdicts?|key_point|feedback|flags|covered)\"\s*:",
-        r"[{,]\s*\"(?:score|grade|rating)\"\s*:\s*\"?(?:5|10|100)(?:\.0+)?\b",
-        r"</?\s*(?:answer|question|rubric|reference|system|instructions?|candidate)\s*>",
-        r"\b(?:rate|score|grade|mark)\s+(?:this|it|me|my|the)(?:\s+(?:answer|response))?\s+"
-        r"(?:as\s+)?(?:an?\s+)?(?:\d+(?:\.\d+)?\b|excellent|perfect|correct|complete|outstanding|"
-        r"full)",
-        r"\bdo\s+not\s+(?:mention|reveal|list|flag|report)\b[^.!?\n]{0,30}\b(?:instructions?|"
-        r"missed|points?|this\s+note)\b",
-        r"\bact\s+as\s+(?:a|an|the)\s+(?:\w+\s+){0,2}(?:grader|evaluator|examiner|assistant)\b",
-    )
-]
-_QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
+is_instruction = injection.is_instruction
+strip_injection = injection.strip_injection
 
 
-def _quoted(text: str, start: int, end: int) -> bool:
-    """True when text[start:end] sits inside a quotation: a mention, not an instruction
-    (an answer about prompt injection may quote "ignore previous instructions")."""
-    before = text[:start]
-    for opening, closing in _QUOTES.items():
-        i = before.rfind(opening)
-        if i == -1:
-            continue
-        if opening == closing and before.count(opening) % 2 == 0:
-            continue
-        if closing in text[end:]:
-            return True
-    return False
-
-
-def is_instruction(sentence: str) -> bool:
-    """Does this sentence address the grader rather than answer the question?"""
-    for pattern in _INJECTION_PATTERNS:
-        for m in pattern.finditer(sentence):
-            if not _quoted(sentence, m.start(), m.end()):
-                return True
-    return False
-
-
-def strip_injection(answer: str) -> tuple[str, list[str]]:
-    """Remove every line or sentence that instructs the grader.
-
-    Works line by line first (keeping markdown intact), then sentence by sentence within a
-    line. Returns the cleaned answer and the removed pieces.
-    """
-    removed: list[str] = []
-    kept_lines: list[str] = []
-    for line in answer.split("\n"):
-        if not is_instruction(line):
-            kept_lines.append(line)
-            continue
-        sentences = split_sentences(line) or [line]
-        keep = [s for s in sentences if not is_instruction(s)]
-        removed.extend(s for s in sentences if is_instruction(s))
-        if not any(is_instruction(s) for s in sentences):
-            # Only the whole line matched (a pattern spanning two sentences): drop it all.
-            removed.append(line.strip())
-            keep = []
-        if keep:
-            kept_lines.append(" ".join(keep))
-    return "\n".join(kept_lines).strip(), removed
+def mostly_instructions(answer: str, removed: list[str]) -> bool:
+    """Most of the answer addressed the grader: it is capped like a non-answer."""
+    return injection.instruction_share(answer, removed) >= MOSTLY_INSTRUCTIONS
 
 
 # --- empty, don't know, gibberish --------------------------------------------------------

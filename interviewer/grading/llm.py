@@ -3,7 +3,9 @@ next words; the score is computed here, from the verdicts, never taken from the 
 
 Pure parts (building messages, parsing a reply, the re-ask, checking evidence, building the
 grade) are module functions; `LLMGrader` only adds the call, its deadline, retries and the
-fallback to the offline grader. With an `on_text` hook the call is streamed, and the feedback
+fallback to the offline grader. Every call carries an output cap sized to the reply schema
+(`reply_token_budget`) and asks for JSON mode until the server refuses it (see
+`interviewer.llm.WireStyle`). With an `on_text` hook the call is streamed, and the feedback
 written so far is handed to the hook as it arrives (display only: the grade still comes from the
 whole reply, parsed and validated as without the hook).
 """
@@ -25,13 +27,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from interviewer.grading.base import MAX_ANSWER_CHARS, Grader
 from interviewer.grading.streaming import StringFieldStream
+from interviewer.grading.support import EncoderSupport, SupportCheck
 from interviewer.llm import (
     RETRYABLE,
     LLMErrorKind,
+    WireStyle,
     classify_error,
+    is_reasoning_model,
     make_chat_model,
     redact,
     status_code,
+    wire_style,
 )
 from interviewer.models import (
     VERDICT_CREDIT,
@@ -63,6 +69,19 @@ STREAMED_FIELD = ("feedback",)
 
 # Receives the streamed field's text so far (unescaped), each time it grows.
 TextHook = Callable[[str], None]
+# The invalid reply echoed back in a re-ask is cut to this: the error says what to fix.
+MAX_ECHOED_REPLY = 1200
+
+
+def reply_token_budget(n_criteria: int) -> int:
+    """The output cap for a grading reply: feedback, lists and notes (~400 tokens) plus a
+    verdict with a 25-word quote per criterion (~90), with room to spare. A model that
+    rambles or never stops is cut here instead of generating to the context limit."""
+    return 400 + 90 * max(1, n_criteria)
+
+
+class StreamCut(ConnectionError):
+    """The server ended a streamed reply before it finished (no finish reason)."""
 
 
 # -- the reply schema --------------------------------------------------------------------------
@@ -163,15 +182,29 @@ class ReplyError(ValueError):
 # -- pure functions ----------------------------------------------------------------------------
 
 
-def to_langchain(messages: Sequence[PromptMessage]) -> list[BaseMessage]:
+def fold_system(messages: Sequence[PromptMessage]) -> list[PromptMessage]:
+    """System parts moved to the start of the first user message, for servers whose chat
+    template drops system messages (the instructions would silently vanish)."""
+    system = "\n\n".join(m.content for m in messages if m.role == "system")
+    rest = [m for m in messages if m.role != "system"]
+    if not system or not rest or rest[0].role != "user":
+        return list(messages)
+    return [PromptMessage("user", f"{system}\n\n{rest[0].content}"), *rest[1:]]
+
+
+def to_langchain(messages: Sequence[PromptMessage], *, fold: bool = False) -> list[BaseMessage]:
     from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
     kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
-    return [kinds[m.role](content=m.content) for m in messages]
+    return [kinds[m.role](content=m.content) for m in (fold_system(messages) if fold else messages)]
 
 
-def build_messages(question: Question, answer: str, criteria: Sequence[str]) -> list[BaseMessage]:
-    """The grading conversation: instructions, then the question data with the answer fenced."""
+def build_messages(
+    question: Question, answer: str, criteria: Sequence[str], *, fold: bool = False
+) -> list[BaseMessage]:
+    """The grading conversation: instructions, then the question data with the answer fenced.
+
+    `fold`: one user message instead of system + user (see `fold_system`)."""
     behavioural = question.kind is QuestionKind.behavioural
     reference = question.reference.text.strip() if question.reference.usable else ""
     if not reference:
@@ -188,24 +221,43 @@ def build_messages(question: Question, answer: str, criteria: Sequence[str]) -> 
         },
         untrusted={"answer": answer},
     )
-    return to_langchain(rendered)
+    return to_langchain(rendered, fold=fold)
 
 
 def build_reask(
     messages: Sequence[BaseMessage], reply_text: str, error: str, n_criteria: int
 ) -> list[BaseMessage]:
-    """The conversation so far, the invalid reply, and one message saying what to fix."""
+    """The conversation so far (unchanged, so a server's prompt cache reuses it), the invalid
+    reply cut to MAX_ECHOED_REPLY characters, and one short message saying what to fix."""
     from langchain_core.messages import AIMessage
 
-    fix = render_prompt(REASK_PROMPT, {"error": error, "n_criteria": str(n_criteria)})
+    if len(reply_text) > MAX_ECHOED_REPLY:
+        reply_text = reply_text[:MAX_ECHOED_REPLY] + " …"
+    fix = render_prompt(REASK_PROMPT, {"error": error.rstrip("."), "n_criteria": str(n_criteria)})
     return [*messages, AIMessage(content=reply_text), *to_langchain(fix)]
 
 
 def extract_json(text: str) -> str:
-    """The JSON object inside a reply, tolerating ```json fences and chatter around it."""
+    """The JSON object inside a reply, tolerating ```json fences and chatter around it, even
+    chatter with braces of its own ("Grading {as requested}: {...} Overall {3/5}").
+
+    The first object that decodes and has "key_points" wins; failing that, the span from the
+    first "{" to the last "}" is returned, so the parse error describes the whole reply.
+    """
     fenced = re.search(r"```(?:json)?\s*(\{.*\})\s*```", text, re.DOTALL | re.IGNORECASE)
     if fenced:
         return fenced.group(1)
+    decoder = json.JSONDecoder()
+    position = text.find("{")
+    while position != -1:
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            position = text.find("{", position + 1)
+            continue
+        if isinstance(value, dict) and "key_points" in value:
+            return text[position:end]
+        position = text.find("{", end)
     start, end = text.find("{"), text.rfind("}")
     if start == -1 or end <= start:
         raise ReplyError("the reply contains no JSON object")
@@ -315,21 +367,73 @@ def score_from_verdicts(verdicts: Sequence[KeyPointVerdict]) -> float:
     return round(5 * credit, 1)
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", unicodedata.normalize("NFKC", text).lower())
+
+
+def quote_context(quote: str, sentences: Sequence[str]) -> str:
+    """The whole sentences of `sentences` that `quote` was taken from (the quote itself if it
+    cannot be placed): a fragment such as "drive the bias down" is judged in its sentence."""
+    stream: list[str] = []
+    owner: list[int] = []
+    for i, sentence in enumerate(sentences):
+        words = _words(sentence)
+        stream += words
+        owner += [i] * len(words)
+    picked: set[int] = set()
+    position = 0
+    for fragment in re.split(r"\.\.\.|…", quote):
+        words = _words(fragment)
+        if not words:
+            continue
+        found = next(
+            (
+                i
+                for i in range(position, len(stream) - len(words) + 1)
+                if stream[i : i + len(words)] == words
+            ),
+            -1,
+        )
+        if found == -1:
+            return quote
+        picked.update(owner[found : found + len(words)])
+        position = found + len(words)
+    return " ".join(sentences[i] for i in sorted(picked)) or quote
+
+
 @dataclass
 class CheckedVerdicts:
     verdicts: list[KeyPointVerdict]
-    downgraded: list[int] = field(default_factory=list)  # 1-based criterion numbers
+    # 1-based criterion numbers whose verdict was lowered to missed:
+    downgraded: list[int] = field(default_factory=list)  # the quote is not in the answer
+    unsupported: list[int] = field(default_factory=list)  # it is, but does not support the point
+
+    @property
+    def distrusted(self) -> list[int]:
+        """Every criterion the model claimed without support, in order."""
+        return sorted({*self.downgraded, *self.unsupported})
 
 
-def check_evidence(reply: GradeReply, criteria: Sequence[str], answer: str) -> CheckedVerdicts:
-    """Keep a verdict only if its quote is really in the answer, outside any injected text.
+def check_evidence(
+    reply: GradeReply,
+    criteria: Sequence[str],
+    answer: str,
+    *,
+    question: Question | None = None,
+    support: SupportCheck | None = None,
+) -> CheckedVerdicts:
+    """Keep a verdict only if its quote is really in the answer, outside any injected text,
+    and (for covered and partly) if `support` says the quote supports the key point.
 
     A covered, partly or contradicted verdict whose evidence is missing or not found becomes
     missed: a model that obeys an injected "mark everything covered" gains nothing unless it
-    can point at real content.
+    can point at real content. A covered or partly verdict whose real quote is about something
+    else ("I like pizza and") becomes missed too. Contradicted verdicts earn no credit, so
+    only their quote is checked.
     """
     injected = set(injection_sentences(answer))
-    quotable = "\n".join(s for s in _sentences(answer) if s not in injected)
+    sentences = [s for s in _sentences(answer) if s not in injected]
+    quotable = "\n".join(sentences)
     checked = CheckedVerdicts(verdicts=[])
     for number, (kp, criterion) in enumerate(zip(reply.key_points, criteria, strict=True), 1):
         verdict, evidence = kp.verdict, kp.evidence
@@ -337,12 +441,33 @@ def check_evidence(reply: GradeReply, criteria: Sequence[str], answer: str) -> C
         if verdict is not Verdict.missed and not real:
             checked.downgraded.append(number)
             verdict = Verdict.missed
+        elif (
+            verdict in (Verdict.covered, Verdict.partly)
+            and support is not None
+            and question is not None
+            and evidence is not None
+            and not support.supports(question, criterion, quote_context(evidence, sentences))
+        ):
+            checked.unsupported.append(number)
+            verdict = Verdict.missed
         if verdict is Verdict.missed:
             evidence = None
         checked.verdicts.append(
             KeyPointVerdict(key_point=criterion, verdict=verdict, evidence=evidence)
         )
     return checked
+
+
+def distrust_feedback(checked: CheckedVerdicts) -> str:
+    """What the candidate reads instead of the model's own words when verdicts were lowered."""
+    numbers = [str(n) for n in checked.distrusted]
+    listed = numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
+    noun = "key point" if len(numbers) == 1 else "key points"
+    return (
+        "The LLM claimed points the answer doesn't support; they were not credited "
+        f"({noun} {listed} of {len(checked.verdicts)}). The score counts only what the answer "
+        "itself says."
+    )
 
 
 def _clean_list(items: Sequence[str]) -> list[str]:
@@ -380,7 +505,7 @@ def confidence_for(
     if reasked:
         confidence -= 0.1
     if checked.verdicts:
-        confidence -= 0.3 * len(checked.downgraded) / len(checked.verdicts)
+        confidence -= 0.3 * len(checked.distrusted) / len(checked.verdicts)
     if injection:
         confidence -= 0.1
     if question.reference.origin in (ReferenceOrigin.retrieved, ReferenceOrigin.generated):
@@ -404,27 +529,41 @@ def build_grade(
     model_name: str,
     reasked: bool = False,
     flags: Sequence[str] = (),
+    support: SupportCheck | None = None,
 ) -> Grade:
-    """Turn a validated reply into a `Grade`: evidence checked, score computed here."""
-    checked = check_evidence(reply, criteria, answer)
+    """Turn a validated reply into a `Grade`: evidence checked, score computed here.
+
+    When any verdict was lowered, the model's own words (its feedback, strengths and
+    acknowledgement) are dropped: "Excellent, 5/5" must not stand next to a lower score.
+    """
+    checked = check_evidence(reply, criteria, answer, question=question, support=support)
     flags = list(flags)
     injection = reply.injection_attempt or bool(injection_sentences(answer))
     if injection:
         flags.append("injection")
     if checked.downgraded:
         flags.append("evidence_not_found")
+    if checked.unsupported:
+        flags.append("evidence_unsupported")
+    notes = build_notes(reply, checked)
+    feedback = reply.feedback.strip()
+    strengths = _clean_list(reply.strengths)
+    if checked.distrusted:
+        feedback = distrust_feedback(checked)
+        strengths = [v.key_point for v in checked.verdicts if v.verdict is Verdict.covered]
+        notes = notes.model_copy(update={"acknowledgement": None})
     return Grade(
         score=score_from_verdicts(checked.verdicts),
         verdicts=checked.verdicts,
-        strengths=_clean_list(reply.strengths),
+        strengths=strengths,
         gaps=_clean_list(reply.gaps),
-        feedback=reply.feedback.strip(),
+        feedback=feedback,
         reference_id=reference_id(question),
         reference_origin=question.reference.origin,
         grader=model_name,
         confidence=confidence_for(question, checked, reasked=reasked, injection=injection),
         flags=flags,
-        notes=build_notes(reply, checked),
+        notes=notes,
     )
 
 
@@ -474,7 +613,11 @@ def _failure_reason(kind: LLMErrorKind, exc: BaseException, attempts: int) -> st
     reasons = {
         LLMErrorKind.rate_limit: f"LLM rate-limited the request (HTTP 429){tries}",
         LLMErrorKind.server: f"LLM server failed with HTTP {code}{tries}",
-        LLMErrorKind.connection: f"could not reach the LLM server{tries}",
+        LLMErrorKind.connection: (
+            f"lost the connection to the LLM server in the middle of its reply{tries}"
+            if isinstance(exc, StreamCut)
+            else f"could not reach the LLM server{tries}"
+        ),
         LLMErrorKind.auth: f"LLM rejected the API key (HTTP {code}); check INTERVIEWER_LLM_API_KEY",
         LLMErrorKind.not_found: "LLM model or endpoint not found (HTTP 404); check "
         "INTERVIEWER_LLM_MODEL and INTERVIEWER_LLM_BASE_URL",
@@ -482,6 +625,17 @@ def _failure_reason(kind: LLMErrorKind, exc: BaseException, attempts: int) -> st
         LLMErrorKind.bad_response: "LLM server sent a reply that is not chat-completions JSON",
     }
     return reasons.get(kind, f"LLM call failed ({type(exc).__name__})")
+
+
+def _finish_reason(message: Any) -> str | None:
+    metadata = getattr(message, "response_metadata", None) or {}
+    reason = metadata.get("finish_reason")
+    return reason if isinstance(reason, str) else None
+
+
+def _json_mode_refused(exc: BaseException) -> bool:
+    """A 400 while JSON mode was asked for: the server may not know `response_format`."""
+    return status_code(exc) == 400
 
 
 class LLMGrader:
@@ -492,10 +646,16 @@ class LLMGrader:
     exponential backoff) cover 429, 5xx and connection errors; a timeout is not retried, since
     the user is waiting.
 
+    Every call is capped at `reply_token_budget` tokens, in the parameter `wire` says this
+    server honours, and asks for JSON mode while `wire.json_mode` holds; a server that answers
+    that request with HTTP 400 is asked again without it, and not asked again for the rest of
+    this grader's life (`json_mode` turns False).
+
     `grade(..., on_text=hook)` streams the call (with `stream_model`, default `chat_model`) and
     passes the feedback written so far to `hook` as it grows (from a worker thread, so the hook
     must be thread-safe; a re-ask or retry starts the text again). Without a hook the call is a
-    plain `invoke` of `chat_model`.
+    plain `invoke` of `chat_model`. A stream that ends without a finish reason was cut off: it
+    is retried like a lost connection, and reported as one.
     """
 
     # Tells the engine that grade() takes `on_text` (other graders ignore streaming).
@@ -512,8 +672,12 @@ class LLMGrader:
         sleep: Callable[[float], None] = time.sleep,
         backoff: float = 1.0,
         stream_model: BaseChatModel | None = None,
+        support: SupportCheck | None = None,
+        wire: WireStyle | None = None,
     ) -> None:
         self.chat_model = chat_model
+        # Judges whether each credited quote supports its key point (see grading/support.py).
+        self.support: SupportCheck = support or EncoderSupport()
         # A separate model for streamed calls: ChatOpenAI built with streaming=False refuses
         # to stream at all, and one built with streaming=True streams every invoke too.
         self.stream_model = stream_model or chat_model
@@ -523,8 +687,19 @@ class LLMGrader:
         self.max_retries = max_retries
         self.sleep = sleep
         self.backoff = backoff
-        # Token usage of the last grade() call, summed over its calls (re-ask included).
+        self.wire = wire or WireStyle()
+        self.json_mode = self.wire.json_mode
+        # Token usage of the last grade() call, summed over its calls (re-ask included);
+        # empty when the server reports none (llama.cpp streams carry no usage).
         self.last_usage: dict[str, int] = {}
+
+    def warm_up(self) -> None:
+        """Load what grading needs locally (the fallback's model, the support check's
+        encoder) before the first answer arrives. Makes no LLM call."""
+        for part in (self.fallback, self.support):
+            warm = getattr(part, "warm_up", None)
+            if callable(warm):
+                warm()
 
     def grade(
         self,
@@ -559,22 +734,44 @@ class LLMGrader:
         flags: list[str],
         on_text: TextHook | None = None,
     ) -> Grade:
-        messages = build_messages(question, answer, criteria)
-        reply_text = self._call(messages, on_text)
+        budget = reply_token_budget(len(criteria))
+        messages = build_messages(question, answer, criteria, fold=self.wire.fold_system)
+        message = self._call(messages, on_text, max_tokens=budget)
+        reply_text = _message_text(message)
         try:
             reply = parse_reply(reply_text, len(criteria))
             reasked = False
         except ReplyError as first:
-            log.info("LLM grade reply invalid (%s); asking once more", first)
-            retry = build_reask(messages, reply_text, str(first), len(criteria))
+            error = str(first)
+            if _finish_reason(message) == "length":
+                error = (
+                    f"it stopped at the {budget}-token limit before the JSON was complete "
+                    f"({first}); keep the feedback to two sentences and the quotes short"
+                )
+            log.info("LLM grade reply invalid (%s); asking once more", error)
+            retry = build_reask(messages, reply_text, error, len(criteria))
             try:
-                reply = parse_reply(self._call(retry, on_text), len(criteria))
-            except ReplyError as second:
-                raise LLMFailure(f"LLM reply was invalid twice ({second})") from None
+                second = self._call(retry, on_text, max_tokens=budget)
+                reply = parse_reply(_message_text(second), len(criteria))
+            except ReplyError as again:
+                raise LLMFailure(f"LLM reply was invalid twice ({again})") from None
             reasked = True
-        return build_grade(
-            reply, question, answer, criteria, model_name=self.name, reasked=reasked, flags=flags
-        )
+        try:
+            return build_grade(
+                reply,
+                question,
+                answer,
+                criteria,
+                model_name=self.name,
+                reasked=reasked,
+                flags=flags,
+                support=self.support,
+            )
+        except Exception as exc:  # the check could not run: no verdict can be trusted
+            raise LLMFailure(
+                f"could not check the LLM's evidence with {self.support.name} "
+                f"({type(exc).__name__}: {exc})"
+            ) from exc
 
     def _fall_back(
         self, question: Question, answer: str, criteria: list[str] | None, reason: str
@@ -588,15 +785,29 @@ class LLMGrader:
 
     # -- the call ------------------------------------------------------------------------------
 
-    def _call(self, messages: list[BaseMessage], on_text: TextHook | None = None) -> str:
-        """One model call with deadline and retries; returns the reply text or raises."""
-        for attempt in range(self.max_retries + 1):
+    def _call(
+        self,
+        messages: list[BaseMessage],
+        on_text: TextHook | None = None,
+        *,
+        max_tokens: int,
+    ) -> Any:
+        """One model call with deadline and retries; returns the reply message or raises."""
+        attempt = 0
+        while True:
             started = time.monotonic()
+            options = self.wire.call_kwargs(max_tokens, json_mode=self.json_mode)
             try:
-                message = self._invoke_with_deadline(messages, on_text)
+                message = self._invoke_with_deadline(messages, on_text, options)
             except _Deadline:
                 raise LLMFailure(f"LLM timed out after {self.timeout:g} s") from None
             except Exception as exc:
+                if self.json_mode and _json_mode_refused(exc):
+                    # Not a failure of the model: this server refuses response_format. Ask
+                    # again without it (no attempt used) and never ask for it again.
+                    log.info("the LLM server refused JSON mode; continuing without it")
+                    self.json_mode = False
+                    continue
                 kind = classify_error(exc)
                 if kind is LLMErrorKind.timeout:
                     waited = time.monotonic() - started
@@ -608,25 +819,29 @@ class LLMGrader:
                         delay = min(max(delay, hinted), MAX_RETRY_AFTER)
                     log.info("LLM call failed (%s); retrying in %.1f s", kind.value, delay)
                     self.sleep(delay)
+                    attempt += 1
                     continue
                 raise LLMFailure(_failure_reason(kind, exc, attempt + 1)) from None
             self._count_usage(message)
-            return _message_text(message)
-        raise AssertionError("unreachable: the loop returns or raises")
+            return message
 
     def _invoke_with_deadline(
-        self, messages: list[BaseMessage], on_text: TextHook | None = None
+        self,
+        messages: list[BaseMessage],
+        on_text: TextHook | None = None,
+        options: dict[str, Any] | None = None,
     ) -> Any:
         outcome: dict[str, Any] = {}
         done = threading.Event()
         abandoned = threading.Event()
+        options = options or {}
 
         def run() -> None:
             try:
                 if on_text is None:
-                    outcome["message"] = self.chat_model.invoke(messages)
+                    outcome["message"] = self.chat_model.invoke(messages, **options)
                 else:
-                    outcome["message"] = self._stream(messages, on_text, abandoned)
+                    outcome["message"] = self._stream(messages, on_text, abandoned, options)
             except BaseException as exc:  # handed to the caller's thread below
                 outcome["error"] = exc
             finally:
@@ -643,19 +858,25 @@ class LLMGrader:
         return outcome["message"]
 
     def _stream(
-        self, messages: list[BaseMessage], on_text: TextHook, abandoned: threading.Event
+        self,
+        messages: list[BaseMessage],
+        on_text: TextHook,
+        abandoned: threading.Event,
+        options: dict[str, Any] | None = None,
     ) -> Any:
         """Stream one call, handing the feedback so far to `on_text`; returns the whole message.
 
         The chunks are summed into one message, so the text and the token usage come out as
         from `invoke`. A hook that raises is dropped (it only displays); the grading goes on.
+        A stream that stops without a finish reason, or breaks after it started, raises
+        `StreamCut`: half a reply is a lost connection, not an invalid answer.
         """
         from langchain_core.messages import AIMessageChunk
 
         field = StringFieldStream(*STREAMED_FIELD)
         hook: TextHook | None = on_text
         message: Any = None
-        chunks = self.stream_model.stream(messages)
+        chunks = self.stream_model.stream(messages, **(options or {}))
         try:
             for chunk in chunks:
                 if abandoned.is_set():
@@ -670,10 +891,16 @@ class LLMGrader:
                             "streamed-text hook failed (%s); not streaming", type(exc).__name__
                         )
                         hook = None
+        except Exception as exc:
+            if message is None or classify_error(exc) is not LLMErrorKind.connection:
+                raise  # it never started: an ordinary failure, classified by the caller
+            raise StreamCut(f"the stream broke off: {exc}") from exc
         finally:
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()  # ends the HTTP stream if we stopped early
+        if not abandoned.is_set() and _finish_reason(message) is None:
+            raise StreamCut("the stream ended before the reply was finished")
         return message if message is not None else AIMessageChunk(content="")
 
     def _count_usage(self, message: Any) -> None:
@@ -692,12 +919,18 @@ def _message_text(message: Any) -> str:
 
 
 def make_llm_grader(
-    settings: Settings, fallback: Grader, *, sleep: Callable[[float], None] = time.sleep
+    settings: Settings,
+    fallback: Grader,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    support: SupportCheck | None = None,
 ) -> LLMGrader:
-    """The LLM grader the settings describe (raises `LLMConfigError` if they describe none)."""
+    """The LLM grader the settings describe (raises `LLMConfigError` if they describe none).
+
+    `support` defaults to `EncoderSupport` on the settings' embedding model.
+    """
     # Temperature 0 for repeatable grades, except o-series models, which accept only the default.
-    reasoning_model = re.match(r"o\d", settings.llm_model.strip().lower()) is not None
-    temperature = None if reasoning_model else 0.0
+    temperature = None if is_reasoning_model(settings.llm_model) else 0.0
     return LLMGrader(
         make_chat_model(settings, temperature=temperature),
         stream_model=make_chat_model(settings, temperature=temperature, streaming=True),
@@ -706,4 +939,6 @@ def make_llm_grader(
         timeout=settings.llm_timeout,
         max_retries=settings.llm_max_retries,
         sleep=sleep,
+        support=support or EncoderSupport(settings.embedding_model),
+        wire=wire_style(settings),
     )

@@ -3,7 +3,8 @@
 How a technical answer is scored (details and measured agreement in eval/README.md):
 
 1. The answer is cut to MAX_ANSWER_CHARS, cleaned, and sentences that instruct the grader are
-   removed (flag "injection", minus INJECTION_PENALTY).
+   left out (flag "injection"; they earn nothing; an answer that is mostly instructions is
+   capped, flag "instructions").
 2. Empty, "I don't know" and gibberish answers stop here with a score of 0.
 3. All answer sentences are embedded in one batch (MiniLM: sentence and token vectors).
    References, key points and the question are embedded once per question and cached.
@@ -183,10 +184,12 @@ class OfflineGrader:
         text, cut = guards.sanitise(answer, MAX_ANSWER_CHARS)
         if cut:
             flags.append(guards.TRUNCATED)
-        text, removed = guards.strip_injection(text)
+        cleaned, removed = guards.strip_injection(text)
         if removed:
             flags.append(guards.INJECTION)
-        return text, flags
+            if guards.mostly_instructions(text, removed):
+                flags.append(guards.INSTRUCTIONS)
+        return cleaned, flags
 
     @staticmethod
     def _criteria(question: Question, criteria: list[str] | None) -> list[str]:
@@ -307,8 +310,6 @@ class OfflineGrader:
             new_flags.append(guards.OFF_TOPIC)
         if guards.CAPPED_FLAGS & set(new_flags):
             score = min(score, guards.GUARD_CAP)
-        if guards.INJECTION in new_flags:
-            score = max(0.0, score - guards.INJECTION_PENALTY)
         score = float(np.clip(score, 0.0, 5.0))
         if guards.CAPPED_FLAGS & set(new_flags):
             # A capped answer earns no key point, whatever a sentence happened to resemble.
@@ -388,8 +389,8 @@ class OfflineGrader:
         if words < 25:  # a story needs room: a two-line answer cannot show all three parts
             score = min(score, 2.0)
         new_flags = list(flags)
-        if guards.INJECTION in new_flags:
-            score = max(0.0, score - guards.INJECTION_PENALTY)
+        if guards.INSTRUCTIONS in new_flags:
+            score = min(score, guards.GUARD_CAP)
         strengths = [v.key_point for v in verdicts if v.verdict is Verdict.covered]
         gaps = [v.key_point for v in verdicts if v.verdict is not Verdict.covered]
         feedback = _technical_feedback(verdicts, score, new_flags, noun="rubric parts")

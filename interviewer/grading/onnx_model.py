@@ -63,7 +63,7 @@ def fingerprint(model_dir: Path) -> str:
 
 
 @contextmanager
-def _written_atomically(final: Path) -> Iterator[Path]:
+def written_atomically(final: Path) -> Iterator[Path]:
     """A temporary path beside `final` to write to; renamed to `final` only if the block
     succeeds, removed otherwise."""
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +94,7 @@ def export_float32(bert: Any, target: Path) -> None:
     mask = torch.ones_like(ids)
     mask[1, 5:] = 0
     axes = {0: "batch", 1: "tokens"}
-    with _written_atomically(target) as tmp, warnings.catch_warnings():
+    with written_atomically(target) as tmp, warnings.catch_warnings():
         # Tracer warnings about Python-level branches and negative indices: the padded
         # batch test (tests/test_onnx_model.py) checks the graph against the model.
         warnings.simplefilter("ignore")
@@ -127,7 +127,7 @@ def quantise_int8(source: Path, target: Path) -> None:
     level = quiet.level
     quiet.setLevel(logging.ERROR)
     try:
-        with _written_atomically(target) as tmp:
+        with written_atomically(target) as tmp:
             quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
     finally:
         quiet.setLevel(level)
@@ -215,23 +215,43 @@ def balanced_groups(costs: Sequence[int], groups: int) -> list[list[int]]:
     return [b for b in bins if b]
 
 
-def _run_batch(session: Any, ids: Sequence[Sequence[int]], batch: list[int]) -> np.ndarray:
+def _run_batch(
+    session: Any,
+    ids: Sequence[Sequence[int]],
+    batch: list[int],
+    token_types: Sequence[Sequence[int]] | None,
+) -> np.ndarray:
     lengths = [len(ids[i]) for i in batch]
     input_ids = np.zeros((len(batch), max(lengths)), dtype=np.int64)
     mask = np.zeros_like(input_ids)
+    types = np.zeros_like(input_ids)
     for row, (i, n) in enumerate(zip(batch, lengths, strict=True)):
         input_ids[row, :n] = ids[i]
         mask[row, :n] = 1
-    (hidden,) = session.run(None, {"input_ids": input_ids, "attention_mask": mask})
-    return hidden
+        if token_types is not None:
+            types[row, :n] = token_types[i]
+    feeds = {"input_ids": input_ids, "attention_mask": mask}
+    if token_types is not None:
+        feeds["token_type_ids"] = types
+    (out,) = session.run(None, feeds)
+    return out
 
 
-def run_padded(session: Any, ids: Sequence[Sequence[int]], *, workers: int = 1) -> list[np.ndarray]:
-    """Last-layer states per sequence (its own length, float32), in input order.
+def run_padded(
+    session: Any,
+    ids: Sequence[Sequence[int]],
+    *,
+    workers: int = 1,
+    token_types: Sequence[Sequence[int]] | None = None,
+    per_token: bool = True,
+) -> list[np.ndarray]:
+    """The graph's output per sequence, in input order: last-layer states cut to the
+    sequence's own length (`per_token`), or one row per sequence (a classifier's logits).
 
     Sequences go in length-bucketed batches; with `workers` > 1 the batches are shared out
     over that many threads (the calling thread is one of them), each running the
     single-threaded `session` (ONNX Runtime runs are thread-safe and release the GIL).
+    `token_types` (segment ids of sentence pairs) are fed when given.
     """
     out: list[np.ndarray] = [np.empty(0)] * len(ids)
     lengths = [len(x) for x in ids]
@@ -245,13 +265,14 @@ def run_padded(session: Any, ids: Sequence[Sequence[int]], *, workers: int = 1) 
     groups = [[batches[g] for g in group] for group in balanced_groups(costs, workers)]
 
     def run_group(group: list[list[int]]) -> list[tuple[list[int], np.ndarray]]:
-        return [(batch, _run_batch(session, ids, batch)) for batch in group]
+        return [(batch, _run_batch(session, ids, batch, token_types)) for batch in group]
 
     others = [_executor(workers).submit(run_group, g) for g in groups[1:]]
     results = run_group(groups[0]) if groups else []
     for future in others:
         results += future.result()
-    for batch, hidden in results:
+    for batch, result in results:
         for row, i in enumerate(batch):
-            out[i] = np.ascontiguousarray(hidden[row, : lengths[i]], dtype=np.float32)
+            item = result[row, : lengths[i]] if per_token else result[row]
+            out[i] = np.ascontiguousarray(item, dtype=np.float32)
     return out

@@ -42,7 +42,7 @@ def page() -> None:
                 "progress": f"{x.questions_done}/{x.questions_total}",
                 "score": x.score,
                 "categories": ", ".join(x.categories),
-                "grader": x.grader,
+                "grader": x.graded_by,
                 "id": x.id,
             }
             for x in sessions

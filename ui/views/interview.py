@@ -81,11 +81,15 @@ def session_config():
 
 def _start() -> None:
     from interviewer.agent.engine import SetupError
+    from interviewer.source import SourceUnavailable, bank_outage_message
     from interviewer.store import StoreError
     from ui import session as live
 
     try:
         live.start(session_config(), llm_choice())
+    except SourceUnavailable as exc:
+        message = bank_outage_message(str(exc), resources.settings(), "start again")
+        st.session_state[live.NOTICE] = live.Notice("error", message)
     except (SetupError, StoreError, ValueError) as exc:
         st.session_state[live.NOTICE] = live.Notice("error", str(exc))
 
@@ -327,6 +331,17 @@ def page() -> None:
         stats = bank.stats()
     except BankUnavailable as exc:
         st.error(str(exc), icon=":material/error:")
+        st.stop()
+    except Exception as exc:  # a Chroma server that went away after the bank was opened
+        from interviewer.source import bank_outage_message
+
+        problem = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        st.error(
+            bank_outage_message(
+                problem, resources.settings(), "reload this page (your sessions are saved)"
+            ),
+            icon=":material/error:",
+        )
         st.stop()
     can_start = stats.with_reference > 0
     categories_widget(categories_slot, stats.categories)

@@ -1,0 +1,161 @@
+"""Training pairs for the key-point entailment model: (key point, answer fragment, label).
+
+Three sources, all pure functions over rows read here:
+
+- SemEval-2013 `train` (SciEntsBank and Beetle, read in place from ../shared/datasets): the
+  reference answer is the key point, the student answer the fragment; correct -> entail,
+  contradictory -> contradict, incorrect -> neutral (SemEval's "incorrect" covers partial,
+  irrelevant and off-domain answers: none of them states the reference).
+- The team's domain fragments (`eval/data/fragments/*.jsonl`): for each key point of the bundled
+  bank's training categories, answer fragments that entail it (in plain words and in technical
+  words), contradict it (swapped roles, reversed direction, wrong mechanism, negation, common
+  misconceptions) or are related but do not address it. Written by helpers who never saw the
+  grader's output.
+- Derived neutrals: a fragment written for one key point, paired with a *different* key point
+  of the same question, addresses something else. These teach "true and on-topic, but not this
+  point", the commonest sentence in a real answer.
+
+Labels are indices into `LABELS`. The data hash (`data_hash`) covers every pair, so a model
+card can say exactly what it was trained on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .datasets import load_semeval, semeval_available
+
+LABELS = ("entail", "contradict", "neutral")
+ENTAIL, CONTRADICT, NEUTRAL = range(3)
+DATA_DIR = Path(__file__).resolve().parent / "data"
+FRAGMENTS_DIR = DATA_DIR / "fragments"
+_SEMEVAL_LABELS = {"correct": ENTAIL, "contradictory": CONTRADICT, "incorrect": NEUTRAL}
+
+
+@dataclass(frozen=True)
+class Pair:
+    key_point: str
+    fragment: str
+    label: int
+    source: str  # "scients", "beetle", "fragments" or "derived"
+    group: str  # the question it belongs to: folds never split a question
+    style: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "key_point": self.key_point,
+            "fragment": self.fragment,
+            "label": LABELS[self.label],
+            "source": self.source,
+            "group": self.group,
+            "style": self.style,
+        }
+
+
+@dataclass(frozen=True)
+class Fragment:
+    question: str
+    key_point: str
+    label: str
+    style: str
+    text: str
+
+
+def read_fragments(folder: Path = FRAGMENTS_DIR) -> list[Fragment]:
+    """Every fragment in `folder/*.jsonl`, in file and line order."""
+    out = []
+    for path in sorted(folder.glob("*.jsonl")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if row["label"] not in LABELS:
+                raise ValueError(f"{path}:{n}: label {row['label']!r} is not one of {LABELS}")
+            out.append(
+                Fragment(
+                    question=row["question"],
+                    key_point=row["key_point"],
+                    label=row["label"],
+                    style=row.get("style", ""),
+                    text=row["text"].strip(),
+                )
+            )
+    return out
+
+
+def semeval_pairs(datasets: Sequence[str] = ("scients", "beetle")) -> list[Pair]:
+    """SemEval train rows as (reference, student answer) pairs."""
+    if not semeval_available():
+        return []
+    pairs = []
+    for name in datasets:
+        for row in load_semeval(name, split="train"):
+            label = _SEMEVAL_LABELS[row.value("label")]
+            answer = row.student_answer.strip()
+            if answer and row.reference_answer:
+                pairs.append(
+                    Pair(row.reference_answer, answer, label, name, f"{name}:{row.question_id}")
+                )
+    return pairs
+
+
+def fragment_pairs(fragments: Iterable[Fragment]) -> list[Pair]:
+    return [
+        Pair(f.key_point, f.text, LABELS.index(f.label), "fragments", f.question, f.style)
+        for f in fragments
+    ]
+
+
+def derived_neutrals(fragments: Sequence[Fragment], *, per_point: int, seed: int) -> list[Pair]:
+    """For each key point, `per_point` fragments written for other key points of the same
+    question (entailing or contradicting those), labelled neutral for this one."""
+    rng = random.Random(seed)
+    by_question: dict[str, dict[str, list[Fragment]]] = defaultdict(lambda: defaultdict(list))
+    for f in fragments:
+        if f.label in ("entail", "contradict"):
+            by_question[f.question][f.key_point].append(f)
+    pairs = []
+    for question in sorted(by_question):
+        points = by_question[question]
+        for point in sorted(points):
+            others = [f for p in sorted(points) if p != point for f in points[p]]
+            for f in rng.sample(others, min(per_point, len(others))):
+                pairs.append(Pair(point, f.text, NEUTRAL, "derived", question, "other-point"))
+    return pairs
+
+
+def build_pairs(
+    *,
+    fragments: Sequence[Fragment] | None = None,
+    semeval: bool = True,
+    derived_per_point: int = 2,
+    seed: int = 0,
+) -> list[Pair]:
+    """All training pairs, in a deterministic order."""
+    fragments = read_fragments() if fragments is None else fragments
+    pairs = semeval_pairs() if semeval else []
+    pairs += fragment_pairs(fragments)
+    pairs += derived_neutrals(fragments, per_point=derived_per_point, seed=seed)
+    return pairs
+
+
+def data_hash(pairs: Sequence[Pair]) -> str:
+    """sha256 over the pairs' canonical JSON lines, in order."""
+    digest = hashlib.sha256()
+    for p in pairs:
+        digest.update(json.dumps(p.as_json(), sort_keys=True, ensure_ascii=False).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def label_counts(pairs: Sequence[Pair]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LABELS, 0))
+    for p in pairs:
+        out[p.source][LABELS[p.label]] += 1
+    return {k: dict(v) for k, v in sorted(out.items())}

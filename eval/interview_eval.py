@@ -1,0 +1,199 @@
+"""Interview-style evaluation: grade rows against a question bank, as an interview would.
+
+`interviewer eval grader --bank PATH` uses this. A row needs only `question` and
+`student_answer`: the question is looked up in the bank by its text (exactly, up to case,
+spacing and trailing punctuation) and graded against that bank question's reference and key
+points. Also here: the figures a blind interview answer set is judged by (mean score per kind
+of answer, within-question pair order, figures per group of rows). Pure functions apart from
+`BankIndex.from_paths`, which parses bank files.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from interviewer.models import Question, normalise_text
+
+from . import metrics
+
+if TYPE_CHECKING:
+    from .datasets import GradedAnswer
+    from .harness import Prediction
+
+# Pairs of answers to one question whose human grades differ by at least this much are the
+# pairs whose order a grader must get right.
+PAIR_GAP = 1.5
+
+
+class BankLookupError(ValueError):
+    """A row's question is not in the bank; the message names the row."""
+
+
+def _key(text: str) -> str:
+    return " ".join(normalise_text(text).split())
+
+
+@dataclass
+class BankIndex:
+    """Bank questions by normalised text."""
+
+    questions: dict[str, Question]
+    sources: list[str]
+
+    @classmethod
+    def from_paths(cls, paths: Sequence[Path]) -> BankIndex:
+        """Parse every bank file under `paths` (files or folders)."""
+        from ingest.parse import parse_file
+
+        files: list[Path] = []
+        for path in paths:
+            if path.is_dir():
+                files += sorted(p for p in path.rglob("*") if p.is_file() and _bank_file(p))
+            elif path.is_file():
+                files.append(path)
+            else:
+                raise BankLookupError(
+                    f"--bank {path}: no such file or folder. Fix: pass a bank file or folder, "
+                    "for example `--bank bank/`."
+                )
+        questions: dict[str, Question] = {}
+        for file in files:
+            for q in parse_file(file):
+                questions.setdefault(_key(q.text), q)
+        return cls(questions, [str(f) for f in files])
+
+    def lookup(self, row: GradedAnswer, number: int) -> Question:
+        found = self.questions.get(_key(row.question))
+        if found is None:
+            shown = row.question if len(row.question) <= 90 else row.question[:87] + "..."
+            raise BankLookupError(
+                f"row {number} ({row.question_id}): question {shown!r} is not in the bank "
+                f"({len(self.questions)} questions from {len(self.sources)} file(s)). Fix: use "
+                "the bank question's exact text, or pass the bank that holds it with --bank."
+            )
+        return found
+
+
+def _bank_file(path: Path) -> bool:
+    return path.suffix.lower() in {".md", ".markdown", ".csv", ".tsv", ".json", ".yaml", ".yml"}
+
+
+def target_values(predictions: Sequence[Prediction], column: str) -> list[float]:
+    return [float(p.row.value(column)) for p in predictions]
+
+
+def kind_means(
+    predictions: Sequence[Prediction], *, kind_column: str, target_column: str
+) -> dict[str, dict[str, float]]:
+    """Per kind of answer: how many, the grader's mean score and the human mean."""
+    by_kind: dict[str, list[Prediction]] = defaultdict(list)
+    for p in predictions:
+        if p.score is not None:
+            by_kind[p.row.value(kind_column) or "(none)"].append(p)
+    out = {}
+    for kind in sorted(by_kind):
+        rows = by_kind[kind]
+        out[kind] = {
+            "n": len(rows),
+            "grader_mean": round(sum(float(p.score) for p in rows) / len(rows), 3),  # type: ignore[arg-type]
+            "human_mean": round(sum(target_values(rows, target_column)) / len(rows), 3),
+        }
+    return out
+
+
+def pair_order(
+    predictions: Sequence[Prediction], *, target_column: str, gap: float = PAIR_GAP
+) -> dict[str, float]:
+    """Within each question, over answer pairs whose human grades differ by >= `gap`: the
+    share the grader puts in the same order (a tie counts half)."""
+    by_question: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for p in predictions:
+        if p.score is not None:
+            human = float(p.row.value(target_column))
+            by_question[p.row.question].append((human, float(p.score)))
+    agree = 0.0
+    pairs = 0
+    for rows in by_question.values():
+        for (h1, s1), (h2, s2) in combinations(rows, 2):
+            if abs(h1 - h2) < gap:
+                continue
+            pairs += 1
+            if s1 == s2:
+                agree += 0.5
+            elif (s1 > s2) == (h1 > h2):
+                agree += 1.0
+    return {"pairs": pairs, "pair_order": round(agree / pairs, 4) if pairs else float("nan")}
+
+
+def agreement(predictions: Sequence[Prediction], *, target_column: str) -> dict[str, float]:
+    """Spearman, Pearson and MAE of the score against the human grade (0-5)."""
+    rows = [p for p in predictions if p.score is not None]
+    human = target_values(rows, target_column)
+    score = [float(p.score) for p in rows]  # type: ignore[arg-type]
+    if len(rows) < 3:
+        return {"n": len(rows)}
+    return {
+        "n": len(rows),
+        "spearman": round(metrics.spearman(human, score), 4),
+        "pearson": round(metrics.pearson(human, score), 4),
+        "mae": round(sum(abs(a - b) for a, b in zip(human, score, strict=True)) / len(rows), 4),
+    }
+
+
+def interview_figures(
+    predictions: Sequence[Prediction],
+    *,
+    target_column: str,
+    kind_column: str | None = None,
+    group_column: str | None = None,
+) -> dict[str, Any]:
+    """Everything a blind interview set reports, overall and per group of rows."""
+
+    def figures(rows: Sequence[Prediction]) -> dict[str, Any]:
+        out: dict[str, Any] = agreement(rows, target_column=target_column)
+        out.update(pair_order(rows, target_column=target_column))
+        if kind_column:
+            out["kinds"] = kind_means(rows, kind_column=kind_column, target_column=target_column)
+        return out
+
+    result: dict[str, Any] = {"all": figures(predictions)}
+    if group_column:
+        groups: dict[str, list[Prediction]] = defaultdict(list)
+        for p in predictions:
+            groups[p.row.value(group_column)].append(p)
+        result["groups"] = {g: figures(rows) for g, rows in sorted(groups.items())}
+    return result
+
+
+def figures_markdown(result: dict[str, Any], *, group_column: str | None = None) -> list[str]:
+    """Markdown lines for `interview_figures` output."""
+    lines = ["## Interview figures", ""]
+    sections = [("all rows", result["all"])]
+    sections += [(f"{group_column} = {g}", r) for g, r in result.get("groups", {}).items()]
+    lines += [
+        "| rows | n | Spearman | Pearson | MAE | pair order (pairs) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, r in sections:
+        lines.append(
+            f"| {name} | {r['n']} | {r.get('spearman', float('nan')):.3f} | "
+            f"{r.get('pearson', float('nan')):.3f} | {r.get('mae', float('nan')):.3f} | "
+            f"{r['pair_order']:.3f} ({r['pairs']}) |"
+        )
+    if "kinds" in result["all"]:
+        lines += ["", "Mean score per kind of answer (grader / human):", ""]
+        names = [name for name, _ in sections]
+        lines.append("| kind | " + " | ".join(names) + " |")
+        lines.append("| --- |" + " --- |" * len(names))
+        for kind in result["all"]["kinds"]:
+            cells = []
+            for _, r in sections:
+                k = r.get("kinds", {}).get(kind)
+                cells.append(f"{k['grader_mean']:.2f} / {k['human_mean']:.2f}" if k else "-")
+            lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    return lines

@@ -1,0 +1,132 @@
+"""Per key point: does the answer entail it, contradict it, or not address it?
+
+Pure logic around the entailment model (`entailment.py`), which reads a key point and one
+window of the answer together:
+
+1. `windows`: each sentence of the answer, and each pair of neighbouring sentences (a point is
+   often made across two: "Bagging trains trees in parallel. That mostly cuts variance.").
+2. `candidates`: per key point, the few windows closest to it by embedding similarity. Only
+   those pairs go through the cross-encoder, which keeps a 300-word answer inside the
+   latency budget: the embedding narrows, the cross-encoder decides.
+3. `judge`: per key point, the best entailing window, and the most contradicting one.
+4. `verdict`: covered / partly / missed / contradicted from those probabilities.
+
+Nothing here imports a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from interviewer.models import Verdict
+
+# Windows per key point sent to the cross-encoder.
+CANDIDATES = 3
+
+
+@dataclass(frozen=True)
+class Window:
+    """Sentences start..end-1 of the answer, joined."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Verdict cut-offs on the entailment probabilities (fitted by eval.fit_scoring)."""
+
+    covered: float = 0.5
+    partly: float = 0.25
+    contradicted: float = 0.5
+
+
+@dataclass(frozen=True)
+class PointJudgement:
+    """What the cross-encoder says of one key point against the whole answer."""
+
+    entail: float  # the best window's P(entail)
+    contradict: float  # the most contradicting window's P(contradict)
+    entail_window: int  # index into the windows
+    contradict_window: int
+    similarity: float  # embedding cosine of the closest window
+
+    def verdict(self, th: Thresholds) -> Verdict:
+        # A contradiction stands only when no window states the point: a candidate who says
+        # the right thing and then muddles it has still said it.
+        if self.contradict >= th.contradicted and self.contradict > self.entail:
+            return Verdict.contradicted
+        if self.entail >= th.covered:
+            return Verdict.covered
+        if self.entail >= th.partly:
+            return Verdict.partly
+        return Verdict.missed
+
+    def credit(self) -> float:
+        """Soft credit in [-1, 1]: entailed minus contradicted."""
+        return self.entail - self.contradict
+
+
+def windows(sentences: Sequence[str]) -> list[Window]:
+    """Single sentences, then neighbouring pairs."""
+    out = [Window(i, i + 1, s) for i, s in enumerate(sentences)]
+    out += [
+        Window(i, i + 2, f"{sentences[i]} {sentences[i + 1]}") for i in range(len(sentences) - 1)
+    ]
+    return out
+
+
+def window_vectors(sentence_vectors: np.ndarray, spans: Sequence[Window]) -> np.ndarray:
+    """One L2-normalised vector per window: the normalised sum of its sentence vectors."""
+    if not spans:
+        return np.zeros((0, sentence_vectors.shape[1]), dtype=np.float32)
+    rows = np.stack([sentence_vectors[w.start : w.end].sum(axis=0) for w in spans])
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return (rows / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def candidates(similarity: np.ndarray, k: int = CANDIDATES) -> list[list[int]]:
+    """Per key point (column of `similarity`, windows x points), its `k` closest windows,
+    closest first."""
+    if similarity.size == 0:
+        return [[] for _ in range(similarity.shape[1] if similarity.ndim == 2 else 0)]
+    order = np.argsort(-similarity, axis=0, kind="stable")
+    return [order[:k, j].tolist() for j in range(similarity.shape[1])]
+
+
+def judge(
+    chosen: Sequence[Sequence[int]], probabilities: np.ndarray, similarity: np.ndarray
+) -> list[PointJudgement]:
+    """Per key point, from the probabilities (rows in `chosen`'s flattened order, columns
+    entail / contradict / neutral) of its candidate windows."""
+    out = []
+    row = 0
+    for j, picks in enumerate(chosen):
+        if not picks:
+            out.append(PointJudgement(0.0, 0.0, -1, -1, 0.0))
+            continue
+        p = probabilities[row : row + len(picks)]
+        row += len(picks)
+        e = int(np.argmax(p[:, 0]))
+        c = int(np.argmax(p[:, 1]))
+        out.append(
+            PointJudgement(
+                entail=float(p[e, 0]),
+                contradict=float(p[c, 1]),
+                entail_window=picks[e],
+                contradict_window=picks[c],
+                similarity=float(similarity[picks[0], j]),
+            )
+        )
+    return out
+
+
+def pairs_for(
+    points: Sequence[str], spans: Sequence[Window], chosen: Sequence[Sequence[int]]
+) -> list[tuple[str, str]]:
+    """(key point, window text) pairs in the order `judge` reads them."""
+    return [(points[j], spans[i].text) for j, picks in enumerate(chosen) for i in picks]
