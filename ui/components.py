@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from interviewer.agent.phrasing import Message, MessageKind
-from interviewer.agent.replies import grader_label
+from interviewer.agent.replies import grader_label, grader_notes
+from interviewer.models import Verdict
 from ui.state import (
     Turn,
     checklist,
@@ -167,16 +168,23 @@ def grade_card(rec: QuestionRecord) -> None:
         st.markdown("**Key points**" if rec.kind != "behavioural" else "**Rubric**")
         lines = []
         for item in checklist(rec):
-            line = f"- :{item.colour}[**{item.symbol}**] {item.point}"
+            line = f"- :{item.colour}[**{item.symbol}**] {escape_markdown(item.point)}"
             if item.after_follow_up:
                 line += " *(after the follow-up)*"
+            if item.evidence and item.verdict is Verdict.contradicted:
+                line += f"\n  - You said: “{escape_markdown(item.evidence)}”, which contradicts it."
+            elif item.evidence:
+                line += f"\n  - You said: “{escape_markdown(item.evidence)}”"
+            if item.probe and item.verdict is not Verdict.covered:
+                line += f"\n  - Practise: *{escape_markdown(item.probe)}*"
             lines.append(line)
         st.markdown("\n".join(lines))
-        if rec.grade is not None and rec.grade.feedback:
+        extra = grader_notes(rec)
+        if extra:
             if rec.follow_ups:
                 # The grader's words are about the first answer; the checklist above is final.
                 st.caption("On your first answer, before the follow-up:")
-            st.markdown(rec.grade.feedback)
+            st.markdown(escape_markdown(extra))
         if rec.grade is not None and rec.grade.fallback:
             st.caption(f"Graded by the offline grader as a fallback: {rec.grade.fallback_reason}")
         with st.expander("Model answer"):

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from interviewer.agent.drill import PointStatus, point_feedback
 from interviewer.agent.phrasing import Message, MessageKind
 from interviewer.agent.replies import question_message
 from interviewer.agent.state import Outcome, QuestionRecord, SessionState
@@ -130,6 +131,7 @@ class CheckItem:
     verdict: Verdict
     after_follow_up: bool = False
     evidence: str | None = None
+    probe: str | None = None
 
     @property
     def symbol(self) -> str:
@@ -141,28 +143,30 @@ class CheckItem:
 
 
 def checklist(rec: QuestionRecord) -> list[CheckItem]:
-    """Each key point (or rubric criterion) with its final verdict.
+    """Each key point (or rubric criterion) with its final verdict, the candidate's words that
+    earned or contradicted it, and a probe to practise a point still open.
 
-    The first answer's verdict stands unless a follow-up on that point earned credit back; a
-    skipped question has every point missed.
-    """
-    first = {v.key_point: v for v in rec.grade.verdicts} if rec.grade else {}
-    recovered = {
-        f.key_point: f
-        for f in rec.follow_ups
-        if f.grade is not None and f.recovered > 0 and f.grade.verdicts
+    The first answer's verdict stands unless a follow-up on that point covered it; a skipped
+    question has every point missed (`drill.point_feedback` is the one rule)."""
+    if rec.grade is None:
+        return [CheckItem(point, Verdict.missed) for point in rec.criteria]
+    verdicts = {
+        PointStatus.covered: Verdict.covered,
+        PointStatus.covered_later: Verdict.covered,
+        PointStatus.partly: Verdict.partly,
+        PointStatus.contradicted: Verdict.contradicted,
+        PointStatus.missed: Verdict.missed,
     }
-    items = []
-    for point in rec.criteria:
-        verdict = first.get(point)
-        if point in recovered:
-            later = recovered[point].grade.verdicts[0]  # type: ignore[union-attr]
-            items.append(CheckItem(point, later.verdict, True, later.evidence))
-        elif verdict is not None:
-            items.append(CheckItem(point, verdict.verdict, False, verdict.evidence))
-        else:
-            items.append(CheckItem(point, Verdict.missed))
-    return items
+    return [
+        CheckItem(
+            fb.key_point,
+            verdicts[fb.status],
+            fb.status is PointStatus.covered_later,
+            fb.quote,
+            fb.probe,
+        )
+        for fb in point_feedback(rec)
+    ]
 
 
 def outcome_label(rec: QuestionRecord) -> str:

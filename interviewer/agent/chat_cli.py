@@ -484,16 +484,26 @@ def register(
         candidate: Annotated[
             str, typer.Option(help="Whose history drives spaced repetition.")
         ] = "default",
+        redrill: Annotated[
+            str | None,
+            typer.Option(
+                "--redrill",
+                help="Re-drill session ID: ask again, one by one, the key points it left "
+                "missed or wrong (each point's follow-up question, graded on that point).",
+                show_default=False,
+            ),
+        ] = None,
         data_dir: DataDir = None,
     ) -> None:
         """Practise: the interviewer asks, you answer, it grades and follows up.
 
         Commands while answering (plain words or with a slash): /hint, /skip, /repeat,
-        /idk (I don't know), /end, /help. Every answer is saved before the reply appears;
+        /idk (I don't know), /retry, /end, /help. Every answer is saved before the reply appears;
         resume an interrupted session with `interviewer resume ID`.
 
         Examples:  interviewer chat -n 3 -c "Deep Learning Concepts"  ·
         interviewer chat --mode interview --difficulty hard  ·
+        interviewer chat --redrill 1a2b3c4d5e6f  ·
         printf 'my answer\\n/skip\\n' | interviewer chat -n 2
         """
         from interviewer.agent.config import SessionConfig
@@ -507,7 +517,12 @@ def register(
             store = cli.store(settings)
             store.check_writable()
             engine = cli.engine(settings, store, kind)
+            if redrill:
+                # Every open point of that session, one per question, in practice mode.
+                questions = max(1, min(MAX_QUESTIONS, len(engine.redrill_questions(redrill))))
+                mode, follow_ups, category = Mode.practice, 0, None
             config = SessionConfig(
+                redrill_of=redrill,
                 categories=category or [],
                 difficulty=difficulty,
                 questions=questions,

@@ -20,6 +20,7 @@ class Command(StrEnum):
     idk = "idk"
     end = "end"
     help = "help"
+    retry = "retry"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ SLASH: dict[str, Command] = {
     "q": Command.end,
     "help": Command.help,
     "?": Command.help,
+    "retry": Command.retry,
+    "tryagain": Command.retry,
 }
 
 # Whole-input phrases, compared after normalising (lower case, no punctuation, "please" and
@@ -146,6 +149,16 @@ PHRASES: dict[Command, tuple[str, ...]] = {
         "thats enough",
     ),
     Command.help: ("help", "commands", "what can i type"),
+    Command.retry: (
+        "retry",
+        "try again",
+        "let me try again",
+        "can i try again",
+        "could i try again",
+        "i want to try again",
+        "try that again",
+        "one more try",
+    ),
 }
 
 _FILLERS = ("please", "sorry", "ok", "okay", "um", "uh", "hmm", "sir", "thanks", "thank you")
@@ -194,5 +207,6 @@ HELP_TEXT = (
     "Type your answer on one line. Commands (plain words or with a slash): "
     "/hint a nudge towards something you missed (costs part of the score) · "
     "/skip move to the next question (scores 0) · /repeat show the question again · "
-    '/idk "I don\'t know" (scores 0) · /end finish now and see the report · /help this list.'
+    '/idk "I don\'t know" (scores 0) · /retry in practice mode, a fresh attempt at the question '
+    "just graded (stored as a retry) · /end finish now and see the report · /help this list."
 )

@@ -49,6 +49,9 @@ class SessionConfig(BaseModel):
     candidate: str = "default"
     # Fixes the tie-breaking jitter in question choice, so a session is reproducible.
     seed: int | None = None
+    # A re-drill: the questions are the points session `redrill_of` left missed or wrong
+    # (agent/drill.py), not the bank's.
+    redrill_of: str | None = Field(default=None, max_length=64)
 
     @field_validator("categories")
     @classmethod

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from interviewer.agent import drill
 from interviewer.agent import state as sm
 from interviewer.agent.commands import Command, parse_input
 from interviewer.agent.config import Mode, SessionConfig
@@ -197,8 +198,16 @@ class InterviewEngine:
 
     # -- starting and resuming ------------------------------------------------------------------
 
+    def redrill_questions(self, session_id: str) -> list[Question]:
+        """The re-drill of a stored session: one question per point it left open."""
+        stored = self.store.get(session_id, with_turns=False)
+        state = sm.SessionState.model_validate_json(stored.state_json)
+        return drill.redrill_questions(state.records, source=f"redrill-{stored.id}")
+
     def available(self, config: SessionConfig) -> tuple[list[Question], list[Question]]:
         """(questions this config may ask, ungradable ones left out)."""
+        if config.redrill_of:
+            return self.redrill_questions(config.redrill_of), []
         known = self.source.categories()
         unknown = [c for c in config.categories if c not in known]
         if unknown:
@@ -211,6 +220,11 @@ class InterviewEngine:
 
     def start(self, config: SessionConfig) -> InterviewSession:
         ok, ungradable = self.available(config)
+        if not ok and config.redrill_of:
+            raise SetupError(
+                f"Nothing to re-drill: session {config.redrill_of} left no key point missed, "
+                "partly covered or contradicted. Start a new session with `interviewer chat`."
+            )
         if not ok:
             detail = (
                 f" ({len(ungradable)} match but have no reference answer, so they cannot be "
@@ -347,6 +361,9 @@ class InterviewSession:
                 "The previous answer is not saved yet. Fix the database problem shown before, "
                 "then retry saving (the answer is kept in memory)."
             )
+        parsed = parse_input(text)
+        if parsed.command is Command.retry:
+            return self._retry()
         if self.state.done:
             return self._result(
                 [
@@ -357,7 +374,6 @@ class InterviewSession:
                 ],
                 saved=False,
             )
-        parsed = parse_input(text)
         if parsed.command is Command.help:
             return self._result([help_message()], saved=False, command=Command.help)
         if parsed.command is Command.repeat:
@@ -585,6 +601,28 @@ class InterviewSession:
             if getattr(real, "streams_text", False):
                 return real.grade(question, text, criteria=criteria, on_text=on_text)  # type: ignore[call-arg]
         return grader.grade(question, text, criteria=criteria)
+
+    def _retry(self) -> TurnResult:
+        """ "Try again": a fresh attempt at the question just graded (practice mode)."""
+        state = self.state
+        new_state, events = sm.retry(state, self.engine.clock())
+        if new_state is state:
+            return self._result(
+                compose(events, state, self.engine.phraser), saved=False, command=Command.retry
+            )
+        rec = new_state.records[-1]
+        turn = TurnRow(
+            kind="retry",
+            question_index=new_state.index,
+            question_id=rec.question_id,
+            question_text=rec.text,
+            prompt=rec.text,
+            asked_at=rec.asked_at,
+            answered_at=rec.asked_at,
+        )
+        return self._commit(
+            self._finish_transition(new_state, events, turn, [], None, command=Command.retry)
+        )
 
     def _command(self, command: Command) -> _Pending:
         state = self.state

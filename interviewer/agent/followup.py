@@ -47,12 +47,16 @@ def credit_for(grade: Grade, key_point: str) -> float:
 
 
 def missed_in_order(grade: Grade, criteria: Sequence[str]) -> list[str]:
-    """The criteria the grade marks missed, contradicted or partly, most important first.
+    """The criteria the grade marks contradicted, missed or partly, in the order to drill them.
 
-    Key points are authored most important first, so criteria order is importance order.
+    A contradicted point comes first: a wrong belief matters more than a gap. Then missed and
+    partly covered points, most important first: key points are authored most important
+    first, so criteria order is importance order.
     """
+    wrong = [v.key_point for v in grade.verdicts if v.verdict is Verdict.contradicted]
     missing = [v.key_point for v in grade.verdicts if v.verdict in MISSING]
-    ordered = [c for c in criteria if any(same_point(c, m) for m in missing)]
+    ordered = [c for c in criteria if any(same_point(c, m) for m in wrong)]
+    ordered += [c for c in criteria if any(same_point(c, m) for m in missing) and c not in ordered]
     # A grader may word a verdict's key point differently from the criterion; keep those too.
     extra = [m for m in missing if not any(same_point(m, c) for c in criteria)]
     return ordered + extra

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
+from interviewer.agent import drill
 from interviewer.agent.config import Mode
 from interviewer.agent.followup import resolve_proposed_point
 from interviewer.agent.state import QuestionRecord, SessionState
@@ -86,20 +87,24 @@ RUBRIC_HINTS = {
     "outcome": "Hint: finish with the result, ideally a number, and what you learned.",
 }
 
-FOLLOW_UP_TWO = [
-    "You didn't mention the link between {a} and {b}. Can you walk me through it?",
-    "Let me push on one part: where {b_does} {b} come in, and how {b_does} {b_it} connect to {a}?",
-    "Before we move on: how do {a} and {b} fit together here?",
-]
+# Offline follow-ups for banks without authored probes. They ask about the missed point's
+# topics without stating its claim, in words an interviewer would use: no "you didn't
+# mention", no "how do X and Y fit together". Which one is used depends on what the topics
+# are (see `_two_topic_question`), so the same point always gets the same question.
+FOLLOW_UP_USE_WITH = "What happens if you use {a} with {b}?"
+FOLLOW_UP_NAMED = "How {a_does} {a} relate to {b} in practice?"
+FOLLOW_UP_CONNECTION = "What's the connection between {a} and {b} here?"
 FOLLOW_UP_ONE = [
-    "You didn't say much about {a}. Can you walk me through that part?",
-    "Let me push on one part: where {a_does} {a} come into this, and why {a_does} {a_it} matter?",
-    "Before we move on: what role {a_does} {a} play here?",
+    "What role {a_does} {a} play here, and why {a_does} {a_it} matter?",
+    "How {a_does} {a} come into this?",
+    "Where would {a} make a difference here?",
 ]
 FOLLOW_UP_NONE = [
-    "There is an important aspect you haven't covered yet. What else would you consider here?",
-    "Something central is still missing. Can you think about what else drives this?",
+    "There is an important aspect we haven't touched yet. What else would you consider here?",
+    "What else drives this, beyond what we've discussed?",
 ]
+# The second topic names a kind of model: "use A with B" reads naturally.
+_MODEL_NOUNS = ("model", "models", "algorithm", "algorithms", "method", "methods", "learners")
 ACK_NEUTRAL = ["Thank you.", "Okay, noted.", "Thanks, got it.", "All right, thank you."]
 TRANSITIONS = ["Next question.", "Let's move on.", "All right, the next one.", "Moving on."]
 
@@ -152,15 +157,30 @@ def _slots(a: str, b: str | None = None) -> dict[str, str]:
     return slots
 
 
+def _named(phrase: str) -> bool:
+    """An acronym or a product name (ONNX, XGBoost, TensorRT), not a common noun."""
+    first = phrase.split()[0]
+    return any(c.isupper() for c in first[1:]) or (first.isupper() and len(first) >= 2)
+
+
+def _two_topic_question(a: str, b: str) -> str:
+    if b.split()[-1].lower() in _MODEL_NOUNS:
+        return FOLLOW_UP_USE_WITH.format(**_slots(a, b))
+    if _named(a):
+        return FOLLOW_UP_NAMED.format(**_slots(a, b))
+    return FOLLOW_UP_CONNECTION.format(**_slots(a, b))
+
+
 def template_follow_up(rec: QuestionRecord, key_point: str) -> str:
-    """A follow-up that names the missed point's topic without stating its claim."""
+    """A follow-up that names the missed point's topic without stating its claim (for banks
+    without authored probes)."""
     label = rubric_label(key_point)
     if label:
         return RUBRIC_FOLLOW_UPS[label]
     a, b = (_lower_first(p) for p in pick_topics(key_point, rec.text))
     attempts: list[str] = []
     if a and b:
-        attempts.append(_pick(FOLLOW_UP_TWO, rec.question_id, key_point).format(**_slots(a, b)))
+        attempts.append(_two_topic_question(a, b))
     for one in (b, a):
         if one:
             attempts.append(_pick(FOLLOW_UP_ONE, rec.question_id, key_point).format(**_slots(one)))
@@ -229,7 +249,10 @@ class TemplatePhraser:
         return _pick(ACK_NEUTRAL, rec.question_id, len(rec.follow_ups))
 
     def follow_up(self, rec: QuestionRecord, grade: Grade, key_point: str) -> str:
-        return template_follow_up(rec, key_point)
+        # The claim being drilled is in the first answer's grade (follow-ups target its
+        # points); while that answer is being taken, `rec` does not hold it yet.
+        first = rec.grade or grade
+        return drill.follow_up_text(rec, first, key_point, template_follow_up(rec, key_point))
 
     def hint(self, rec: QuestionRecord, key_point: str, *, avoid: str = "") -> str:
         return template_hint(rec, key_point, avoid=avoid)
@@ -276,6 +299,10 @@ class LLMPhraser(TemplatePhraser):
         return super().acknowledgement(rec, grade, mode)
 
     def follow_up(self, rec: QuestionRecord, grade: Grade, key_point: str) -> str:
+        # An authored probe was written and reviewed for this point: it wins over generated
+        # wording, which is used only where the bank has none.
+        if drill.authored_probe(rec, key_point):
+            return super().follow_up(rec, grade, key_point)
         notes = grade.notes
         if notes and notes.follow_up_question:
             target = resolve_proposed_point(notes.follow_up_key_point, rec.criteria)
@@ -285,7 +312,8 @@ class LLMPhraser(TemplatePhraser):
                 and normalise(target) == normalise(key_point)
                 and valid_follow_up(notes.follow_up_question, rec, [*missed, key_point])
             ):
-                return _clean(notes.follow_up_question)
+                claim = drill.claim_prefix(rec.grade or grade, key_point)
+                return claim + _clean(notes.follow_up_question)
             self.rejected.append("follow_up")
         return super().follow_up(rec, grade, key_point)
 

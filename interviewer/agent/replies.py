@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from interviewer.agent.commands import HELP_TEXT
 from interviewer.agent.config import Mode
+from interviewer.agent.drill import point_feedback
 from interviewer.agent.phrasing import Message, MessageKind, Phraser
 from interviewer.agent.state import (
     Event,
@@ -19,7 +20,8 @@ from interviewer.agent.state import (
     SessionState,
 )
 from interviewer.agent.wording import same_point
-from interviewer.models import Grade, QuestionKind
+from interviewer.grading.guards import GUARD_FEEDBACK
+from interviewer.models import Grade, GraderKind, QuestionKind
 
 
 def grader_label(grade: Grade) -> str:
@@ -40,15 +42,20 @@ def points(x: float) -> str:
 
 
 def overall_score(records: list[QuestionRecord]) -> float | None:
-    """Mean of the scored questions (skips and "I don't know" count as 0)."""
-    scores = [r.score or 0.0 for r in records if r.scored]
+    """Mean of the scored questions (skips and "I don't know" count as 0). First attempts
+    only: a retry is practice, shown beside its question, not a second chance at the score."""
+    scores = [r.score or 0.0 for r in records if r.scored and r.retry_of is None]
     return round(sum(scores) / len(scores), 1) if scores else None
 
 
 def question_header(state: SessionState, index: int) -> str:
     rec = state.records[index]
     kind = " · behavioural" if rec.kind == QuestionKind.behavioural.value else ""
-    return f"Question {index + 1} of {state.total} · {rec.category} · {rec.difficulty.value}{kind}"
+    retry = " (try again)" if rec.retry_of is not None else ""
+    number = state.number(index)
+    return (
+        f"Question {number} of {state.total}{retry} · {rec.category} · {rec.difficulty.value}{kind}"
+    )
 
 
 def question_message(state: SessionState, index: int) -> Message:
@@ -76,6 +83,18 @@ def points_after_follow_ups(rec: QuestionRecord) -> tuple[list[str], list[str], 
     return covered, later, missed
 
 
+def grader_notes(rec: QuestionRecord) -> str:
+    """What the grader said beyond the key-point lines: an LLM's own feedback, a behavioural
+    grade's caveat, or why a guard capped the answer. The offline grader's per-point feedback
+    is already in those lines, so it is not repeated."""
+    grade = rec.grade
+    if grade is None:
+        return ""
+    if grade.grader != GraderKind.offline.value or rec.kind == QuestionKind.behavioural.value:
+        return grade.feedback
+    return " ".join(GUARD_FEEDBACK[f] for f in dict.fromkeys(grade.flags) if f in GUARD_FEEDBACK)
+
+
 def feedback_text(rec: QuestionRecord) -> str:
     """The practice-mode feedback for a closed question."""
     if rec.outcome is Outcome.skipped:
@@ -93,16 +112,12 @@ def feedback_text(rec: QuestionRecord) -> str:
         adjustments.append(f"−{rec.hint_penalty:.1f} for hints")
     if adjustments:
         parts[0] = parts[0][:-1] + f"; {', '.join(adjustments)}."
-    covered, later, missed = points_after_follow_ups(rec)
-    for title, points in (
-        ("Covered", covered),
-        ("Covered after a follow-up", later),
-        ("Missed", missed),
-    ):
-        if points:
-            parts.append(f"{title}:\n" + "\n".join(f"  - {p}" for p in points))
-    if rec.grade.feedback:
-        parts.append(rec.grade.feedback)
+    lines = [fb.line for fb in point_feedback(rec)]
+    if lines:
+        parts.append("\n".join(f"  - {line}" for line in lines))
+    notes = grader_notes(rec)
+    if notes:
+        parts.append(notes)
     if "truncated" in rec.grade.flags:
         parts.append("Only the first part of your very long answer was graded.")
     return "\n".join(parts)
@@ -121,7 +136,13 @@ def compose(events: list[Event], state: SessionState, phraser: Phraser) -> list[
     for i, ev in enumerate(events):
         rec = state.records[ev.index] if state.records else None
         if ev.kind is EventKind.asked:
-            out.append(Message(kind=MessageKind.note, text=phraser.question_intro(state, ev.index)))
+            intro = (
+                "Let's try that one again. This attempt is kept as a retry; the first one "
+                "still counts for the score."
+                if ev.reason == "retry"
+                else phraser.question_intro(state, ev.index)
+            )
+            out.append(Message(kind=MessageKind.note, text=intro))
             out.append(question_message(state, ev.index))
         elif ev.kind is EventKind.graded and rec is not None and ev.grade is not None:
             if "idk" in ev.grade.flags and ev.grade.grader == "rule":
@@ -148,7 +169,10 @@ def compose(events: list[Event], state: SessionState, phraser: Phraser) -> list[
             if ev.outcome is Outcome.unanswered:
                 continue
             if mode is Mode.practice:
-                out.append(Message(kind=MessageKind.feedback, text=feedback_text(rec)))
+                text = feedback_text(rec)
+                if ev.outcome in (Outcome.answered, Outcome.idk):
+                    text += "\n(Type /retry to try this question again, or answer the next one.)"
+                out.append(Message(kind=MessageKind.feedback, text=text))
                 if ev.outcome is Outcome.idk:
                     out.append(Message(kind=MessageKind.model_answer, text=model_answer_text(rec)))
             elif ev.outcome is Outcome.skipped:
@@ -158,6 +182,14 @@ def compose(events: list[Event], state: SessionState, phraser: Phraser) -> list[
                 Message(
                     kind=MessageKind.hint,
                     text=f"{ev.text} (This hint costs {points(ev.penalty)} points.)",
+                )
+            )
+        elif ev.kind is EventKind.no_retry:
+            out.append(
+                Message(
+                    kind=MessageKind.note,
+                    text="Try again works in practice mode, right after a question is graded "
+                    "and before you answer the next one.",
                 )
             )
         elif ev.kind is EventKind.no_hint:

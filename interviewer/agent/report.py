@@ -12,8 +12,14 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
+from interviewer.agent.drill import point_feedback
 from interviewer.agent.followup import RECOVERY
-from interviewer.agent.replies import grader_label, overall_score, points_after_follow_ups
+from interviewer.agent.replies import (
+    grader_label,
+    grader_notes,
+    overall_score,
+    points_after_follow_ups,
+)
 from interviewer.agent.state import Outcome, QuestionRecord, SessionState
 from interviewer.display import md_cell, md_code_block, md_escape, md_quote
 from interviewer.source import QuestionSource
@@ -36,6 +42,16 @@ class FollowUpResult(BaseModel):
     recovered: float
 
 
+class PointResult(BaseModel):
+    """One key point after follow-ups, with the candidate's own words (see agent/drill.py)."""
+
+    key_point: str
+    status: str  # covered, covered after a follow-up, partly, contradicted, missed
+    quote: str | None = None
+    probe: str | None = None
+    line: str
+
+
 class QuestionResult(BaseModel):
     index: int  # 1-based
     question_id: str
@@ -56,6 +72,8 @@ class QuestionResult(BaseModel):
     hint_penalty: float
     grader: str | None  # honest label: offline, LLM model, or fallback
     flags: list[str]
+    points: list[PointResult] = Field(default_factory=list)
+    retry_of: int | None = None  # 1-based index of the question this retried
 
 
 class CategoryResult(BaseModel):
@@ -126,7 +144,7 @@ def _question_result(i: int, rec: QuestionRecord) -> QuestionResult:
         covered=covered,
         covered_after_follow_up=later,
         missed=missed if rec.outcome is not Outcome.unanswered else [],
-        feedback=grade.feedback if grade else "",
+        feedback=grader_notes(rec),
         model_answer=rec.model_answer
         or "A strong answer covers:\n" + "\n".join(f"- {c}" for c in rec.criteria),
         answer=rec.answer,
@@ -144,6 +162,19 @@ def _question_result(i: int, rec: QuestionRecord) -> QuestionResult:
         hint_penalty=rec.hint_penalty,
         grader=grader_label(grade) if grade else None,
         flags=list(grade.flags) if grade else [],
+        points=[
+            PointResult(
+                key_point=fb.key_point,
+                status=fb.status.value,
+                quote=fb.quote,
+                probe=fb.probe,
+                line=fb.line,
+            )
+            for fb in point_feedback(rec)
+        ]
+        if rec.outcome is not Outcome.unanswered
+        else [],
+        retry_of=rec.retry_of + 1 if rec.retry_of is not None else None,
     )
 
 
@@ -413,7 +444,8 @@ def render_markdown(report: Report, *, questions: bool = True) -> str:
     if questions:
         lines += ["", "## Questions", ""]
     for q in report.questions if questions else []:
-        lines.append(f"### {q.index}. {md_cell(q.question)}")
+        retry = f" (retry of question {q.retry_of})" if q.retry_of else ""
+        lines.append(f"### {q.index}. {md_cell(q.question)}{retry}")
         lines.append("")
         lines.append(
             f"*{md_cell(q.category)} · {q.difficulty} · {q.outcome} · score {_fmt(q.score)}"
@@ -431,15 +463,8 @@ def render_markdown(report: Report, *, questions: bool = True) -> str:
             lines.append(f"  - Recovered {f.recovered:.1f} points")
         if q.hints:
             lines.append(f"- Hints taken: {len(q.hints)} (−{q.hint_penalty:.1f})")
-        if q.covered:
-            lines.append("- Covered: " + "; ".join(md_cell(p) for p in q.covered))
-        if q.covered_after_follow_up:
-            lines.append(
-                "- Covered after a follow-up: "
-                + "; ".join(md_cell(p) for p in q.covered_after_follow_up)
-            )
-        if q.missed:
-            lines.append("- Missed: " + "; ".join(md_cell(p) for p in q.missed))
+        for point in q.points:
+            lines.append(f"- {md_cell(point.line)}")
         if q.feedback:
             lines.append(f"- Feedback: {md_cell(q.feedback)}")
         if q.model_answer:

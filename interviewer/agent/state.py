@@ -24,7 +24,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from interviewer.agent import followup
-from interviewer.agent.config import SessionConfig
+from interviewer.agent.config import Mode, SessionConfig
 from interviewer.agent.wording import same_point
 from interviewer.models import Difficulty, Grade, KeyPointVerdict, Question, Verdict
 
@@ -53,6 +53,7 @@ class EventKind(StrEnum):
     no_hint = "no_hint"
     repeated = "repeated"
     finished = "finished"
+    no_retry = "no_retry"
 
 
 class Event(BaseModel):
@@ -88,8 +89,12 @@ class QuestionRecord(BaseModel):
     difficulty: Difficulty
     kind: str = "technical"
     criteria: list[str] = Field(default_factory=list)
+    # Authored follow-up probes aligned with `criteria` (empty when the bank has none).
+    probes: list[list[str]] = Field(default_factory=list)
     model_answer: str = ""
     asked_at: float
+    # A fresh attempt at an earlier question of this session: the index of that record.
+    retry_of: int | None = None
     hints: list[str] = Field(default_factory=list)
     hint_penalty: float = 0.0
     answer: str | None = None
@@ -125,8 +130,20 @@ class SessionState(BaseModel):
 
     @property
     def index(self) -> int:
-        """0-based index of the current (or last) question."""
+        """0-based index of the current (or last) record."""
         return max(0, len(self.records) - 1)
+
+    @property
+    def asked(self) -> int:
+        """How many of the session's questions were asked (retries are extra attempts)."""
+        return sum(1 for r in self.records if r.retry_of is None)
+
+    def number(self, index: int) -> int:
+        """1-based question number of record `index` (a retry has its original's number)."""
+        rec = self.records[index]
+        if rec.retry_of is not None:
+            return self.number(rec.retry_of)
+        return sum(1 for r in self.records[: index + 1] if r.retry_of is None)
 
     @property
     def asked_ids(self) -> list[str]:
@@ -188,7 +205,7 @@ def new_session(config: SessionConfig, total: int) -> SessionState:
 def ask(state: SessionState, question: Question, now: float) -> Transition:
     """Put `question` to the candidate."""
     _expect(state, Phase.choosing)
-    if len(state.records) >= state.total:
+    if state.asked >= state.total:
         raise TransitionError("all questions of this session were already asked")
     if question.id in state.asked_ids:
         raise TransitionError(f"question {question.id} was already asked in this session")
@@ -199,6 +216,7 @@ def ask(state: SessionState, question: Question, now: float) -> Transition:
         difficulty=question.difficulty,
         kind=question.kind.value,
         criteria=list(question.criteria),
+        probes=[list(p) for p in question.reference.probes] if question.reference.usable else [],
         model_answer=question.reference.text if question.reference.usable else "",
         asked_at=now,
     )
@@ -372,6 +390,65 @@ def repeat(state: SessionState) -> Transition:
     return state, [Event(kind=EventKind.repeated, index=state.index, text=fu.text if fu else None)]
 
 
+def retryable(state: SessionState) -> int | None:
+    """The record a "try again" would retry: the last closed question that was answered or
+    given up on, in practice mode, while the next question is untouched (or the session has
+    just finished). None when there is nothing to retry now."""
+    if state.config.mode is not Mode.practice:
+        return None
+    closed = [
+        i for i, r in enumerate(state.records) if r.outcome in (Outcome.answered, Outcome.idk)
+    ]
+    if not closed:
+        return None
+    last = closed[-1]
+    if state.phase is Phase.finished and last == len(state.records) - 1:
+        return last
+    cur = state.current
+    fresh = (
+        state.phase is Phase.asking
+        and cur is not None
+        and cur.answer is None
+        and not cur.hints
+        and last == len(state.records) - 2
+    )
+    return last if fresh else None
+
+
+def retry(state: SessionState, now: float) -> Transition:
+    """A fresh attempt at the question just graded, stored as its own record marked as a
+    retry. The next question, if it was already out untouched, is put back to be asked later.
+    The retry does not count as one of the session's questions, and its score does not replace
+    the first attempt's (the report shows both)."""
+    target = retryable(state)
+    if target is None:
+        return state, [Event(kind=EventKind.no_retry, index=state.index)]
+    new = state.model_copy(deep=True)
+    if new.phase is Phase.asking:
+        new.records.pop()  # the untouched next question goes back to the pool
+    original = new.records[target]
+    root = original.retry_of if original.retry_of is not None else target
+    record = original.model_copy(
+        update={
+            "asked_at": now,
+            "hints": [],
+            "hint_penalty": 0.0,
+            "answer": None,
+            "grade": None,
+            "raw_score": 0.0,
+            "follow_ups": [],
+            "outcome": None,
+            "score": None,
+            "retry_of": root,
+        },
+        deep=True,
+    )
+    new.records.append(record)
+    new.phase = Phase.asking
+    new.end_reason = None
+    return new, [Event(kind=EventKind.asked, index=new.index, reason="retry")]
+
+
 def question_score(rec: QuestionRecord) -> float:
     """Fold the first answer, follow-ups and hints into the question's score."""
     if rec.grade is None:
@@ -393,7 +470,7 @@ def _close_current(state: SessionState, outcome: Outcome) -> list[Event]:
 
 def _close_and_advance(state: SessionState, events: list[Event], outcome: Outcome) -> Transition:
     events = [*events, *_close_current(state, outcome)]
-    if len(state.records) >= state.total:
+    if state.asked >= state.total:
         state.phase = Phase.finished
         state.end_reason = "completed"
         events.append(Event(kind=EventKind.finished, index=state.index, reason="completed"))
