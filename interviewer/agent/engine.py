@@ -753,6 +753,11 @@ class InterviewSession:
         cfg = state.config
         if self._candidates is None:
             self._candidates, _ = self.engine.available(cfg)
+        if cfg.redrill_of:
+            # A re-drill goes through its points in order: the first session's order, most
+            # important point of each question first.
+            left = [q for q in self._candidates if q.id not in state.asked_ids]
+            return left[0] if left else None
         if cfg.focus and self._focus is None:
             hits = self.engine.source.search(
                 cfg.focus, k=max(len(self._candidates), 1), categories=cfg.categories or None
