@@ -663,3 +663,28 @@ def test_reopening_a_session_while_the_bank_is_down_keeps_the_answer_and_says_wh
     shown = " ".join(e.value for e in at.error)
     assert "Cannot reach" in shown and "every answer is saved" in shown
     assert store.pending(session.id).answer == "saved" and store.turns(session.id) == []
+
+
+@pytest.mark.slow
+def test_try_again_then_redrill_from_the_report(tiny_bank):
+    at = start(new_app(), questions=1, follow_ups=0)
+    at.chat_input[0].set_value("I think it is something about the data.").run()
+    no_errors(at)
+    sid = live_session(at).id
+    # Practice mode: a graded question can be tried again, stored as a retry.
+    at.button(key="cmd_retry").click().run()
+    no_errors(at)
+    state = live_session(at).state
+    assert state.records[-1].retry_of == 0 and not state.done
+    at.chat_input[0].set_value(good_answer(at)).run()
+    no_errors(at)
+    assert [t.kind for t in stored_turns(sid)] == ["answer", "retry", "answer"]
+    # The report offers the points the first attempt left open as a new session.
+    report = AppTest.from_file(
+        str(Path(APP).parent / "views" / "report.py"), default_timeout=TIMEOUT
+    )
+    report.query_params["session"] = sid
+    report.run()
+    no_errors(report)
+    redrill = report.button(key="report_redrill")
+    assert "Re-drill the" in redrill.label

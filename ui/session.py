@@ -48,6 +48,19 @@ class Notice:
     answer: str | None = None  # the answer that was not recorded, to copy back
 
 
+def llm_choice() -> LLMChoice:
+    """The LLM settings typed in the sidebar (the key stays in this browser session)."""
+    from pydantic import SecretStr
+
+    key = st.session_state.get("llm_api_key") or ""
+    return LLMChoice(
+        provider=st.session_state.get("llm_provider", "none"),
+        model=st.session_state.get("llm_model", ""),
+        base_url=st.session_state.get("llm_base_url", ""),
+        api_key=SecretStr(key) if key else None,
+    )
+
+
 def current() -> InterviewSession | None:
     return st.session_state.get(SESSION)
 

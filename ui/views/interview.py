@@ -6,6 +6,7 @@ import streamlit as st
 
 from interviewer.agent.config import MAX_FOLLOW_UPS, MAX_QUESTIONS, DifficultySetting, Mode
 from ui import resources
+from ui import session as live
 
 # Only what the set-up sidebar needs is imported above: the sidebar is drawn first, then the
 # bank (chromadb) and the engine load while the candidate looks at it.
@@ -48,25 +49,11 @@ def _defaults() -> None:
         st.session_state.setdefault(key, value)
 
 
-def llm_choice():
-    from pydantic import SecretStr
-
-    from ui.state import LLMChoice
-
-    key = st.session_state.get("llm_api_key") or ""
-    return LLMChoice(
-        provider=st.session_state.get("llm_provider", "none"),
-        model=st.session_state.get("llm_model", ""),
-        base_url=st.session_state.get("llm_base_url", ""),
-        api_key=SecretStr(key) if key else None,
-    )
-
-
 def session_config():
     from interviewer.agent.config import SessionConfig
     from ui.state import CANDIDATE
 
-    llm = llm_choice()
+    llm = live.llm_choice()
     return SessionConfig(
         categories=list(st.session_state["cfg_categories"]),
         difficulty=DifficultySetting(st.session_state["cfg_difficulty"] or "adaptive"),
@@ -86,7 +73,7 @@ def _start() -> None:
     from ui import session as live
 
     try:
-        live.start(session_config(), llm_choice())
+        live.start(session_config(), live.llm_choice())
     except SourceUnavailable as exc:
         message = bank_outage_message(str(exc), resources.settings(), "start again")
         st.session_state[live.NOTICE] = live.Notice("error", message)
@@ -95,7 +82,7 @@ def _start() -> None:
 
 
 def _test_connection() -> None:
-    check = resources.check_connection(llm_choice())
+    check = resources.check_connection(live.llm_choice())
     st.session_state["llm_check"] = (check.ok, check.message)
 
 
@@ -244,7 +231,7 @@ def show_notice() -> None:
         live.retry_save(session)
         st.rerun()
     if notice.reload and session is not None and st.button("Reload the session", key="reload"):
-        live.resume(session.id, llm_choice())
+        live.resume(session.id, live.llm_choice())
         st.rerun()
 
 
@@ -253,7 +240,7 @@ def header(session) -> None:
     from ui.state import last_fallback
 
     state = session.state
-    done = sum(1 for r in state.records if not r.open)
+    done = sum(1 for r in state.records if not r.open and r.retry_of is None)
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     with left:
         if state.done:
@@ -261,10 +248,11 @@ def header(session) -> None:
         else:
             rec = state.current
             where = f" · {rec.category} · {rec.difficulty.value}" if rec else ""
-            st.subheader(f"Question {state.index + 1} of {state.total}{where}")
+            again = " (try again)" if rec is not None and rec.retry_of is not None else ""
+            st.subheader(f"Question {state.number(state.index)} of {state.total}{again}{where}")
     with right:
         components.grader_badges(session.engine.grader.name, last_fallback(state))
-    st.progress(done / state.total if state.total else 1.0)
+    st.progress(min(1.0, done / state.total) if state.total else 1.0)
 
 
 def actions(session) -> None:
@@ -289,6 +277,24 @@ def actions(session) -> None:
                 on_click=live.queue,
                 args=(f"/{command}", command),
             )
+        retry_button(session)
+
+
+def retry_button(session) -> None:
+    """Practice mode, right after a question is graded: a fresh attempt at it."""
+    from interviewer.agent.state import retryable
+
+    if retryable(session.state) is None:
+        return
+    st.button(
+        "Try again",
+        key="cmd_retry",
+        icon=":material/restart_alt:",
+        help="A fresh attempt at the question just graded, kept as a retry; the first "
+        "attempt still counts for the score.",
+        on_click=live.queue,
+        args=("/retry", "retry"),
+    )
 
 
 def _on_answer() -> None:
@@ -345,7 +351,7 @@ def page() -> None:
         st.stop()
     can_start = stats.with_reference > 0
     categories_widget(categories_slot, stats.categories)
-    live.follow_url(llm_choice())
+    live.follow_url(live.llm_choice())
     session = live.current()
     start_button(start_slot, can_start, session is not None and not session.state.done)
 
@@ -378,6 +384,7 @@ def page() -> None:
         header(session)
     show_notice()
     if session.state.done:
+        retry_button(session)
         st.divider()
         st.header("Your report")
         components.report_view(live.report(session), key="inline_report")

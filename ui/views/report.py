@@ -73,7 +73,37 @@ def page() -> None:
         "Resume this session", icon=":material/play_arrow:", key="report_resume"
     ):
         st.switch_page("views/interview.py", query_params={SESSION_PARAM: chosen})
+    redrill_button(chosen)
     components.report_view(report, key="report_page")
+
+
+def redrill_button(session_id: str) -> None:
+    """One click: a new practice session made of the points this one left open."""
+    from interviewer.agent.config import MAX_QUESTIONS, Mode, SessionConfig
+    from interviewer.agent.engine import SetupError
+    from interviewer.store import StoreError
+
+    engine = resources.engine()
+    try:
+        points = len(engine.redrill_questions(session_id))
+    except StoreError:
+        return
+    if not points:
+        return
+    label = f"Re-drill the {points} point{'s' if points != 1 else ''} this session left open"
+    if st.button(label, icon=":material/fitness_center:", key="report_redrill"):
+        config = SessionConfig(
+            redrill_of=session_id,
+            questions=min(points, MAX_QUESTIONS),
+            mode=Mode.practice,
+            follow_ups=0,
+        )
+        try:
+            started = live.start(config, live.llm_choice())
+        except (SetupError, StoreError) as exc:
+            st.error(str(exc))
+            return
+        st.switch_page("views/interview.py", query_params={SESSION_PARAM: started.id})
 
 
 page()
