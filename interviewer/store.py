@@ -31,10 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# 2: pending_answers. Every statement is idempotent, so any older file upgrades in place.
-SCHEMA_VERSION = 2
-
-SCHEMA = """
+# The schema, as numbered migrations applied in order on open (`PRAGMA user_version` holds
+# how many have run). Never edit a released migration: append a new one. Version 1 is the
+# create-only schema of the first releases (they set user_version 1); a file at version 1
+# gets only the later migrations, so it upgrades in place with nothing lost.
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "sessions, turns and per-question scores",
+        """
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY,
     candidate TEXT NOT NULL,
@@ -75,6 +79,11 @@ CREATE TABLE IF NOT EXISTS question_scores (
     PRIMARY KEY (session_id, question_id)
 );
 CREATE INDEX IF NOT EXISTS scores_by_candidate ON question_scores (candidate, at);
+""",
+    ),
+    (
+        "answers stored before grading (pending_answers)",
+        """
 CREATE TABLE IF NOT EXISTS pending_answers (
     session_id TEXT PRIMARY KEY REFERENCES sessions (id),
     version INTEGER NOT NULL,
@@ -87,7 +96,37 @@ CREATE TABLE IF NOT EXISTS pending_answers (
     answered_at REAL NOT NULL,
     saved_at REAL NOT NULL
 );
-"""
+""",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the migrations `conn`'s database has not had, in one transaction; returns how many
+    ran. A database from a newer release is refused rather than guessed at."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"The session database is at schema version {version}, newer than this program "
+            f"knows ({SCHEMA_VERSION}). Fix: upgrade the interviewer (`git pull && make setup`), "
+            "or set INTERVIEWER_DATA_DIR to another folder."
+        )
+    if version == SCHEMA_VERSION:
+        return 0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for _, script in MIGRATIONS[version:]:
+            for statement in script.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return SCHEMA_VERSION - version
 
 
 class StoreError(RuntimeError):
@@ -359,19 +398,7 @@ class SessionStore:
             if self._schema_ready:
                 return
             try:
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                if version < SCHEMA_VERSION:
-                    conn.execute("BEGIN IMMEDIATE")
-                    try:
-                        for statement in SCHEMA.split(";"):
-                            if statement.strip():
-                                conn.execute(statement)
-                        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                        conn.execute("COMMIT")
-                    except BaseException:
-                        if conn.in_transaction:
-                            conn.execute("ROLLBACK")
-                        raise
+                migrate(conn)
             except sqlite3.Error as exc:
                 raise _translate(exc, self.path, self.timeout) from exc
             self._schema_ready = True
