@@ -23,12 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from interviewer.grading.base import Grader
-from interviewer.models import Grade, Question, ReferenceAnswer, ReferenceOrigin, Verdict
+from interviewer.models import (
+    SCORE_BANDS,
+    Grade,
+    Question,
+    ReferenceAnswer,
+    ReferenceOrigin,
+    Verdict,
+)
 
 from . import metrics
 from .datasets import GradedAnswer
 
-CORRECT_CUT = 2.5
+CORRECT_CUT = SCORE_BANDS.passing
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 POSITIVE = "correct"
 # Label spellings understood in --label columns, mapped onto correct / incorrect.

@@ -141,6 +141,31 @@ class Question(BaseModel):
         return self.reference.key_points
 
 
+class ScoreBands(BaseModel):
+    """The one definition of what a 0-5 score means: strong from `strong`, a pass (SemEval's
+    "correct", adaptive difficulty holding its level) from `passing`, "needs work" below."""
+
+    strong: float = 4.0
+    passing: float = 2.5
+
+    def level(self, score: float | None) -> str:
+        if score is None:
+            return "not scored"
+        if score >= self.strong:
+            return "strong"
+        if score >= self.passing:
+            return "partial"
+        return "needs work"
+
+    def colour(self, score: float | None) -> str:
+        return {"strong": "green", "partial": "orange", "needs work": "red"}.get(
+            self.level(score), "gray"
+        )
+
+
+SCORE_BANDS = ScoreBands()
+
+
 class Verdict(StrEnum):
     covered = "covered"
     partly = "partly"

@@ -13,7 +13,7 @@ import streamlit as st
 
 from interviewer.agent.phrasing import Message, MessageKind
 from interviewer.agent.replies import grader_label, grader_notes
-from interviewer.models import Verdict
+from interviewer.models import SCORE_BANDS, Verdict
 from ui.state import (
     Turn,
     checklist,
@@ -203,7 +203,9 @@ def _score_colours():
 
     return alt.Color(
         "score:Q",
-        scale=alt.Scale(domain=[0, 2.5, 5], range=["#e4572e", "#f3a712", "#29a35a"]),
+        scale=alt.Scale(
+            domain=[0, SCORE_BANDS.passing, 5], range=["#e4572e", "#f3a712", "#29a35a"]
+        ),
         legend=None,
     )
 

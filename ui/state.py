@@ -20,7 +20,7 @@ from interviewer.agent.drill import PointStatus, point_feedback
 from interviewer.agent.phrasing import Message, MessageKind
 from interviewer.agent.replies import question_message
 from interviewer.agent.state import Outcome, QuestionRecord, SessionState
-from interviewer.models import Grade, Verdict
+from interviewer.models import SCORE_BANDS, Grade, Verdict
 
 # The spaced-repetition history is per candidate; the UI practises as one person.
 CANDIDATE = "default"
@@ -179,24 +179,12 @@ def outcome_label(rec: QuestionRecord) -> str:
 
 
 def score_level(score: float | None) -> str:
-    """A word for the score, matching its colour."""
-    if score is None:
-        return "not scored"
-    if score >= 4.0:
-        return "strong"
-    if score >= 2.5:
-        return "partial"
-    return "needs work"
+    """A word for the score, matching its colour (`ScoreBands`)."""
+    return SCORE_BANDS.level(score)
 
 
 def score_colour(score: float | None) -> str:
-    if score is None:
-        return "gray"
-    if score >= 4.0:
-        return "green"
-    if score >= 2.5:
-        return "orange"
-    return "red"
+    return SCORE_BANDS.colour(score)
 
 
 # -- the grader badge --------------------------------------------------------------------------

@@ -26,7 +26,14 @@ from pydantic import BaseModel, Field
 from interviewer.agent import followup
 from interviewer.agent.config import Mode, SessionConfig
 from interviewer.agent.wording import same_point
-from interviewer.models import Difficulty, Grade, KeyPointVerdict, Question, Verdict
+from interviewer.models import (
+    SCORE_BANDS,
+    Difficulty,
+    Grade,
+    KeyPointVerdict,
+    Question,
+    Verdict,
+)
 
 
 class Phase(StrEnum):
@@ -176,8 +183,8 @@ FollowUpWriter = Callable[[str], str]
 
 # Adaptive difficulty: a question scored at least UP_AT moves one level up; below DOWN_BELOW
 # moves one level down.
-UP_AT = 4.0
-DOWN_BELOW = 2.5
+UP_AT = SCORE_BANDS.strong
+DOWN_BELOW = SCORE_BANDS.passing
 _LEVELS = [Difficulty.easy, Difficulty.medium, Difficulty.hard]
 
 
