@@ -56,7 +56,7 @@ def _answers(data_dir: Path) -> dict[str, str]:
 
 def first_paint(data_dir: Path, driver) -> tuple[float, float, float, float]:
     """(server ready, first paint, ready to start, warm reload) for one fresh server."""
-    from ui import headless
+    from tests import browser as headless
 
     with headless.Server(data_dir) as server:
         ready = server.wait_ready()
@@ -82,7 +82,7 @@ def turns(data_dir: Path, driver, n: int, think: float) -> list[float]:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    from ui import headless
+    from tests import browser as headless
 
     answers = _answers(data_dir)
     out = []
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, help="an existing index (default: temporary)")
     args = parser.parse_args(argv)
 
-    from ui import headless
+    from tests import browser as headless
 
     reason = headless.missing_browser()
     if reason:

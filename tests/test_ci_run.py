@@ -72,8 +72,8 @@ def test_nothing_is_installed_when_both_are_there(tmp_path):
 
 @pytest.mark.parametrize("ci", [True, False])
 def test_the_browser_test_fails_under_ci_instead_of_skipping(monkeypatch, ci):
+    from tests import browser as headless
     from tests import test_ui_browser
-    from ui import headless
 
     monkeypatch.setattr(headless, "missing_browser", lambda: "/usr/bin/chromedriver is missing")
     if ci:

@@ -12,8 +12,8 @@ import re
 
 import pytest
 
+from tests import browser as headless
 from tests.test_ui_apptest import TINY_BANK
-from ui import headless
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
