@@ -11,8 +11,9 @@ The default answers are interview prose cut from a fixed pool of sentences (no c
 repeats cheaper). `--bank` grades each bundled technical question against the first N words
 of its own reference answer: real, non-repeating text, including code and formulas, which
 split into more word-pieces per word than prose, so those answers take longer.
-The target (issue): p95 <= 50 ms for answers up to 300 words on 2 cores. Other processes on
-the machine inflate the figures: run it on an idle machine.
+Also prints the entailment model's size on disk (shipped weights and the cached int8 graph)
+and the process's peak resident memory. The target: p95 <= 100 ms for a 300-word answer on
+2 cores. Other processes on the machine inflate the figures: run it on an idle machine.
 """
 
 from __future__ import annotations
@@ -137,10 +138,21 @@ def main(argv: list[str] | None = None) -> None:
         name: [t for t, n in zip(times, lengths, strict=True) if lo <= n <= hi]
         for name, (lo, hi) in bands.items()
     }
+    import resource
+
     import torch  # only now: the encoder sets OpenMP's wait policy before torch loads
 
+    from interviewer.grading import entailment
+
+    shipped = entailment.MODEL_DIR / entailment.WEIGHTS
+    graph = entailment.graph_path()
     result = {
         "cores": os.cpu_count(),
+        "entailment": grader.entailment.describe(),
+        "entailment_weights_mb": round(shipped.stat().st_size / 1e6, 1),
+        "entailment_graph_mb": round(graph.stat().st_size / 1e6, 1),
+        # ru_maxrss is in KiB on Linux.
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "torch_threads": torch.get_num_threads(),
         "encoder": grader.encoder.describe(),
         "load_seconds": round(load_s, 1),
@@ -170,6 +182,11 @@ def main(argv: list[str] | None = None) -> None:
         f"encoder: {result['encoder']}  load average: {result['load_average']:.2f}"
     )
     print(f"model load + warm-up: {result['load_seconds']} s")
+    print(
+        f"entailment model: {result['entailment']}; shipped weights "
+        f"{result['entailment_weights_mb']} MB, int8 graph {result['entailment_graph_mb']} MB; "
+        f"peak memory (RSS) {result['peak_rss_mb']} MB"
+    )
     print(
         f"answers: {result['answers']}; word-pieces per answer p50 {result['word_pieces_p50']}, "
         f"p95 {result['word_pieces_p95']}"

@@ -14,6 +14,18 @@ Three sources, all pure functions over rows read here:
 - Derived neutrals: a fragment written for one key point, paired with a *different* key point
   of the same question, addresses something else. These teach "true and on-topic, but not this
   point", the commonest sentence in a real answer.
+- Restatements: the key point itself, said with a lead-in ("I'd say ...") or followed by
+  another point of the same question, entails it; another key point alone does not. Without
+  these the model learned an artefact of the fragments: contradictions reuse the key point's
+  words (swap one term) while entailing fragments paraphrase it, so a candidate who states
+  the point in its own words was read as contradicting it.
+
+- Labelled answers (`eval/data/labels/*.jsonl`): for the blind training answers (and the
+  team's set outside the held-out categories and the dev/test questions), a helper who had not
+  written them marked every key point entails / partly / contradicts / absent, quoting the
+  span; for an absent point, the sentence closest to it. These are the real distribution:
+  (point, quote) pairs, and (point, closest sentence) as neutral hard negatives. A `partly`
+  quote counts as a half-weight entailment.
 
 Labels are indices into `LABELS`. The data hash (`data_hash`) covers every pair, so a model
 card can say exactly what it was trained on.
@@ -35,6 +47,12 @@ LABELS = ("entail", "contradict", "neutral")
 ENTAIL, CONTRADICT, NEUTRAL = range(3)
 DATA_DIR = Path(__file__).resolve().parent / "data"
 FRAGMENTS_DIR = DATA_DIR / "fragments"
+LABELS_DIR = DATA_DIR / "labels"
+_ANSWER_LABELS = {
+    "entails": (ENTAIL, 1.0),
+    "partly": (ENTAIL, 0.5),
+    "contradicts": (CONTRADICT, 1.0),
+}
 _SEMEVAL_LABELS = {"correct": ENTAIL, "contradictory": CONTRADICT, "incorrect": NEUTRAL}
 
 
@@ -46,6 +64,7 @@ class Pair:
     source: str  # "scients", "beetle", "fragments" or "derived"
     group: str  # the question it belongs to: folds never split a question
     style: str = ""
+    weight: float = 1.0
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -55,6 +74,7 @@ class Pair:
             "source": self.source,
             "group": self.group,
             "style": self.style,
+            "weight": self.weight,
         }
 
 
@@ -130,6 +150,81 @@ def derived_neutrals(fragments: Sequence[Fragment], *, per_point: int, seed: int
     return pairs
 
 
+_LEAD_INS = (
+    "I'd say that",
+    "As far as I know,",
+    "The main thing is that",
+    "Put simply,",
+    "One key point:",
+    "In practice,",
+)
+
+
+def restatement_pairs(fragments: Sequence[Fragment], *, seed: int) -> list[Pair]:
+    """Per key point: itself with a lead-in, and followed by another point of its question
+    (entail); another point alone (neutral)."""
+    rng = random.Random(seed)
+    points: dict[str, list[str]] = defaultdict(list)
+    for f in fragments:
+        if f.key_point not in points[f.question]:
+            points[f.question].append(f.key_point)
+    pairs = []
+    for question in sorted(points):
+        group = points[question]
+        for point in group:
+            lead = rng.choice(_LEAD_INS)
+            said = (
+                f"{lead} {point[0].lower()}{point[1:]}"
+                if point[:2] != point[:2].upper()
+                else f"{lead} {point}"
+            )
+            pairs.append(Pair(point, said, ENTAIL, "restated", question, "lead-in"))
+            others = [p for p in group if p != point]
+            if others:
+                other = rng.choice(others)
+                pairs.append(
+                    Pair(point, f"{point} {other}", ENTAIL, "restated", question, "plus-other")
+                )
+                pairs.append(Pair(point, other, NEUTRAL, "restated", question, "other-point"))
+    return pairs
+
+
+def labelled_pairs(folder: Path = LABELS_DIR) -> list[Pair]:
+    """(key point, quoted span) and (key point, closest sentence of an absent point) pairs."""
+    pairs = []
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            label = row["label"]
+            if label in _ANSWER_LABELS and row.get("quote"):
+                index, weight = _ANSWER_LABELS[label]
+                pairs.append(
+                    Pair(
+                        row["key_point"],
+                        row["quote"],
+                        index,
+                        "labels",
+                        row["question"],
+                        label,
+                        weight,
+                    )
+                )
+            elif label == "absent" and row.get("closest"):
+                pairs.append(
+                    Pair(
+                        row["key_point"],
+                        row["closest"],
+                        NEUTRAL,
+                        "labels",
+                        row["question"],
+                        "closest",
+                    )
+                )
+    return pairs
+
+
 def build_pairs(
     *,
     fragments: Sequence[Fragment] | None = None,
@@ -142,6 +237,8 @@ def build_pairs(
     pairs = semeval_pairs() if semeval else []
     pairs += fragment_pairs(fragments)
     pairs += derived_neutrals(fragments, per_point=derived_per_point, seed=seed)
+    pairs += restatement_pairs(fragments, seed=seed)
+    pairs += labelled_pairs()
     return pairs
 
 

@@ -100,7 +100,7 @@ def kind_means(
         rows = by_kind[kind]
         out[kind] = {
             "n": len(rows),
-            "grader_mean": round(sum(float(p.score) for p in rows) / len(rows), 3),  # type: ignore[arg-type]
+            "grader_mean": round(sum(float(p.score or 0.0) for p in rows) / len(rows), 3),
             "human_mean": round(sum(target_values(rows, target_column)) / len(rows), 3),
         }
     return out

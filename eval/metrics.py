@@ -10,9 +10,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+
+# Scores and grades: any sequence of numbers or a numpy array.
+Numbers = Sequence[float] | npt.NDArray[Any]
 
 
-def _arrays(*xs: Sequence[Any]) -> list[np.ndarray]:
+def _arrays(*xs: Sequence[Any] | npt.NDArray[Any]) -> list[np.ndarray]:
     arrays = [np.asarray(x) for x in xs]
     n = len(arrays[0])
     if any(len(a) != n for a in arrays):
@@ -20,7 +24,7 @@ def _arrays(*xs: Sequence[Any]) -> list[np.ndarray]:
     return arrays
 
 
-def pearson(x: Sequence[float], y: Sequence[float]) -> float:
+def pearson(x: Numbers, y: Numbers) -> float:
     """Pearson correlation; nan when either side is constant."""
     a, b = (v.astype(float) for v in _arrays(x, y))
     if len(a) < 2:
@@ -30,7 +34,7 @@ def pearson(x: Sequence[float], y: Sequence[float]) -> float:
     return float((a * b).sum() / denom) if denom > 0 else float("nan")
 
 
-def rankdata(x: Sequence[float]) -> np.ndarray:
+def rankdata(x: Numbers) -> np.ndarray:
     """Ranks starting at 1, ties sharing their average rank (as scipy's default)."""
     a = np.asarray(x, dtype=float)
     order = np.argsort(a, kind="mergesort")
@@ -46,7 +50,7 @@ def rankdata(x: Sequence[float]) -> np.ndarray:
     return ranks
 
 
-def spearman(x: Sequence[float], y: Sequence[float]) -> float:
+def spearman(x: Numbers, y: Numbers) -> float:
     """Spearman rank correlation (Pearson on tie-averaged ranks)."""
     a, b = _arrays(x, y)
     return pearson(rankdata(a), rankdata(b))

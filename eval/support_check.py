@@ -3,7 +3,8 @@
     python -m eval.support_check
 
 For each technical question of the bundled bank that the team's graded interview answers
-cover (eval/interview_answers), it scores `EncoderSupport.similarity` for:
+cover (eval/interview_answers), it scores the check's measure (`--check entailment`, the
+default: `EntailmentSupport.entailment`; `--check encoder`: `EncoderSupport.similarity`) for:
 
 - support: in each "excellent" answer, the sentence closest to each key point (what a good
   model would quote; an optimistic positive set, since it is picked by the same similarity);
@@ -57,11 +58,21 @@ def _answers() -> dict[str, list[dict]]:
     return by_question
 
 
-def measure(seed: int = 0) -> dict[str, list[float]]:
-    from interviewer.grading.support import EncoderSupport
+def _check(name: str):
+    """(measure(question, key point, quote) -> float, cut-off) of the named check."""
+    from interviewer.grading.support import EncoderSupport, EntailmentSupport
+
+    if name == "encoder":
+        enc = EncoderSupport()
+        return enc.similarity, enc.threshold
+    ent = EntailmentSupport()
+    return (lambda _q, point, quote: ent.entailment(point, quote)), ent.threshold
+
+
+def measure(seed: int = 0, check_name: str = "entailment") -> dict[str, list[float]]:
     from interviewer.grading.text import split_sentences
 
-    check = EncoderSupport()
+    score, _ = _check(check_name)
     rng = random.Random(seed)
     questions = _bank()
     answers = _answers()
@@ -78,7 +89,7 @@ def measure(seed: int = 0) -> dict[str, list[float]]:
             if row["band"] != "excellent":
                 continue
             sentences = split_sentences(row["answer"])
-            sims = np.array([[check.similarity(q, p, s) for p in points] for s in sentences])
+            sims = np.array([[score(q, p, s) for p in points] for s in sentences])
             best = sims.argmax(axis=0)
             for k in range(len(points)):
                 groups["support"].append(float(sims[best[k], k]))
@@ -87,20 +98,23 @@ def measure(seed: int = 0) -> dict[str, list[float]]:
                         groups["same question, other point"].append(float(sims[best[j], k]))
         other = rng.choice([x for x in questions if x.category != q.category])
         for sentence in split_sentences(other.reference.text)[:3]:
-            groups["other question"] += [check.similarity(q, p, sentence) for p in points]
+            groups["other question"] += [score(q, p, sentence) for p in points]
         for sentence in OFF_TOPIC:
-            groups["off-topic"] += [check.similarity(q, p, sentence) for p in points]
+            groups["off-topic"] += [score(q, p, sentence) for p in points]
         for sentence in INJECTION:
-            groups["injection"] += [check.similarity(q, p, sentence) for p in points]
+            groups["injection"] += [score(q, p, sentence) for p in points]
     return groups
 
 
 def main() -> None:
-    from interviewer.grading.support import EncoderSupport
+    import argparse
 
-    cut = EncoderSupport().threshold
-    groups = measure()
-    print(f"cut-off {cut:.3f} (the calibration's 'partly' cut-off)")
+    parser = argparse.ArgumentParser(prog="python -m eval.support_check", description=__doc__)
+    parser.add_argument("--check", choices=("entailment", "encoder"), default="entailment")
+    args = parser.parse_args()
+    _, cut = _check(args.check)
+    groups = measure(check_name=args.check)
+    print(f"{args.check}: cut-off {cut:.3f} (the offline grader's 'partly' cut-off)")
     for name, values in groups.items():
         arr = np.array(values)
         kept = float(np.mean(arr >= cut))

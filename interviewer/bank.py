@@ -11,6 +11,7 @@ Our local MiniLM embedding function is always passed: Chroma's default one downl
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -110,7 +111,7 @@ class ChromaBank:
 
             if settings.chroma_mode is ChromaMode.server:
                 self.client = chromadb.HttpClient(
-                    host=settings.chroma_host, port=settings.chroma_port
+                    host=settings.chroma_host or "localhost", port=settings.chroma_port or 8000
                 )
             else:
                 settings.chroma_dir.mkdir(parents=True, exist_ok=True)
@@ -126,11 +127,13 @@ class ChromaBank:
                 "unset them to use the embedded store in INTERVIEWER_DATA_DIR."
             ) from exc
         ef = make_chroma_embedding_function(settings.embedding_model)
-        config = {"hnsw": {"space": "cosine"}}
-        self.questions = self.client.get_or_create_collection(
+        config: Any = {"hnsw": {"space": "cosine"}}
+        # Chroma's typed results are unions (metadata values may be any scalar); this module is
+        # the one place that knows what we store, so the collections are used untyped here.
+        self.questions: Any = self.client.get_or_create_collection(
             QUESTIONS, embedding_function=ef, configuration=config
         )
-        self.answers = self.client.get_or_create_collection(
+        self.answers: Any = self.client.get_or_create_collection(
             ANSWERS, embedding_function=ef, configuration=config
         )
 
@@ -164,7 +167,7 @@ class ChromaBank:
         categories: Sequence[str] | None = None,
         difficulty: Difficulty | None = None,
         source: str | None = None,
-    ) -> list[Question]:
+    ) -> builtins.list[Question]:
         where = _where(
             category=list(categories) if categories else None,
             difficulty=difficulty.value if difficulty else None,
@@ -176,7 +179,7 @@ class ChromaBank:
 
     def search(
         self, text: str, *, k: int = 5, categories: Sequence[str] | None = None
-    ) -> list[SearchHit]:
+    ) -> builtins.list[SearchHit]:
         # No count() first: it scans the collection (ms at 100k questions), and Chroma
         # already returns fewer than k results, or none, when the bank is small or empty.
         vector = embed_query(text, model=self.settings.embedding_model)
@@ -191,7 +194,7 @@ class ChromaBank:
             for m, d in zip(result["metadatas"][0], result["distances"][0], strict=True)
         ]
 
-    def _metadatas(self, where: dict | None = None) -> list[dict[str, Any]]:
+    def _metadatas(self, where: dict | None = None) -> builtins.list[dict[str, Any]]:
         found = self.questions.get(where=where, include=["metadatas"])
         return list(found["metadatas"])
 
@@ -305,7 +308,7 @@ class ChromaBank:
             for i, e in zip(found["ids"], found["embeddings"], strict=True)
         }
 
-    def ids_needing_reference(self) -> list[str]:
+    def ids_needing_reference(self) -> builtins.list[str]:
         """Technical questions whose reference is missing or was retrieved (may improve)."""
         found = self.questions.get(
             where=_where(kind=QuestionKind.technical.value, answered=False), include=[]
@@ -327,7 +330,7 @@ class ChromaBank:
                 metadatas=[{"question_id": p.question_id, "source": p.source} for p in chunk],
             )
 
-    def nearest_answered(self, vectors: np.ndarray) -> list[tuple[str, float] | None]:
+    def nearest_answered(self, vectors: np.ndarray) -> builtins.list[tuple[str, float] | None]:
         """For each vector, the closest answered question (id, cosine), or None if none exist."""
         answered = self.questions.get(where={"answered": True}, include=[], limit=1)
         if not answered["ids"] or len(vectors) == 0:
@@ -340,13 +343,13 @@ class ChromaBank:
             for ids, dist in zip(result["ids"], result["distances"], strict=True)
         ]
 
-    def nearest_passage(self, vectors: np.ndarray) -> list[tuple[Passage, float] | None]:
+    def nearest_passage(self, vectors: np.ndarray) -> builtins.list[tuple[Passage, float] | None]:
         if self.answers.count() == 0 or len(vectors) == 0:
             return [None] * len(vectors)
         result = self.answers.query(
             query_embeddings=vectors, n_results=1, include=["documents", "metadatas", "distances"]
         )
-        out: list[tuple[Passage, float] | None] = []
+        out: builtins.list[tuple[Passage, float] | None] = []
         for ids, docs, metas, dists in zip(
             result["ids"],
             result["documents"],

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -159,7 +159,7 @@ def make_chroma_embedding_function(model: str = DEFAULT_MODEL) -> Any:
         def build_from_config(config: dict[str, Any]) -> LocalMiniLM:
             return LocalMiniLM(config.get("model_name", DEFAULT_MODEL))
 
-        def default_space(self) -> str:
+        def default_space(self) -> Literal["cosine", "l2", "ip"]:
             return "cosine"
 
     return LocalMiniLM(model)

@@ -9,6 +9,7 @@ import hashlib
 import re
 import unicodedata
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -124,7 +125,7 @@ class Question(BaseModel):
     rubric: list[str] = Field(default_factory=list)
 
     @classmethod
-    def create(cls, text: str, source: str, **fields: object) -> Question:
+    def create(cls, text: str, source: str, **fields: Any) -> Question:
         """Build a question with its id derived from text and source."""
         return cls(id=question_id(text, source), text=text, source=source, **fields)
 

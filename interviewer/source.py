@@ -6,6 +6,7 @@ list, for tests and for tools that already hold parsed questions.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -36,11 +37,11 @@ class QuestionSource(Protocol):
         *,
         categories: Sequence[str] | None = None,
         difficulty: Difficulty | None = None,
-    ) -> list[Question]: ...
+    ) -> builtins.list[Question]: ...
 
     def search(
         self, text: str, *, k: int = 5, categories: Sequence[str] | None = None
-    ) -> list[SearchHit]: ...
+    ) -> builtins.list[SearchHit]: ...
 
     def categories(self) -> dict[str, int]: ...
 
@@ -70,12 +71,12 @@ class InMemorySource:
         *,
         categories: Sequence[str] | None = None,
         difficulty: Difficulty | None = None,
-    ) -> list[Question]:
+    ) -> builtins.list[Question]:
         return [q for q in self._questions.values() if _matches(q, categories, difficulty)]
 
     def search(
         self, text: str, *, k: int = 5, categories: Sequence[str] | None = None
-    ) -> list[SearchHit]:
+    ) -> builtins.list[SearchHit]:
         if self._embed is None:
             raise RuntimeError("InMemorySource.search needs an embed function")
         questions = list(self._questions.values())
@@ -133,12 +134,12 @@ class GuardedSource:
         *,
         categories: Sequence[str] | None = None,
         difficulty: Difficulty | None = None,
-    ) -> list[Question]:
+    ) -> builtins.list[Question]:
         return self._call(self.inner.list, categories=categories, difficulty=difficulty)
 
     def search(
         self, text: str, *, k: int = 5, categories: Sequence[str] | None = None
-    ) -> list[SearchHit]:
+    ) -> builtins.list[SearchHit]:
         return self._call(self.inner.search, text, k=k, categories=categories)
 
     def categories(self) -> dict[str, int]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .base import MAX_ANSWER_CHARS, Grader
 from .calibration import Calibration, CalibrationError, load_calibration
 from .offline import OfflineGrader, UngradableQuestion
-from .support import EncoderSupport, SupportCheck
+from .support import EncoderSupport, EntailmentSupport, SupportCheck
 
 if TYPE_CHECKING:
     from interviewer.settings import Settings
@@ -21,6 +21,7 @@ __all__ = [
     "Calibration",
     "CalibrationError",
     "EncoderSupport",
+    "EntailmentSupport",
     "Grader",
     "GraderUnavailable",
     "OfflineGrader",

@@ -23,8 +23,9 @@ import numpy as np
 
 from interviewer.models import Verdict
 
-# Windows per key point sent to the cross-encoder.
-CANDIDATES = 3
+# Windows per key point sent to the cross-encoder. 2 and 3 agreed with the dev set equally
+# (Spearman 0.795 and 0.797); 2 costs a third less.
+CANDIDATES = 2
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,12 @@ class PointJudgement:
 
     def verdict(self, th: Thresholds) -> Verdict:
         # A contradiction stands only when no window states the point: a candidate who says
-        # the right thing and then muddles it has still said it.
-        if self.contradict >= th.contradicted and self.contradict > self.entail:
-            return Verdict.contradicted
+        # the right thing and then muddles it has still said it, and a sentence about another
+        # part of the question often reads as "contradicting" a point it is not about.
         if self.entail >= th.covered:
             return Verdict.covered
+        if self.contradict >= th.contradicted and self.contradict > self.entail:
+            return Verdict.contradicted
         if self.entail >= th.partly:
             return Verdict.partly
         return Verdict.missed

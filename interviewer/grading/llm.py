@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from interviewer.grading.base import MAX_ANSWER_CHARS, Grader
 from interviewer.grading.streaming import StringFieldStream
-from interviewer.grading.support import EncoderSupport, SupportCheck
+from interviewer.grading.support import EntailmentSupport, SupportCheck
 from interviewer.llm import (
     RETRYABLE,
     LLMErrorKind,
@@ -677,7 +677,7 @@ class LLMGrader:
     ) -> None:
         self.chat_model = chat_model
         # Judges whether each credited quote supports its key point (see grading/support.py).
-        self.support: SupportCheck = support or EncoderSupport()
+        self.support: SupportCheck = support or EntailmentSupport()
         # A separate model for streamed calls: ChatOpenAI built with streaming=False refuses
         # to stream at all, and one built with streaming=True streams every invoke too.
         self.stream_model = stream_model or chat_model
@@ -927,7 +927,7 @@ def make_llm_grader(
 ) -> LLMGrader:
     """The LLM grader the settings describe (raises `LLMConfigError` if they describe none).
 
-    `support` defaults to `EncoderSupport` on the settings' embedding model.
+    `support` defaults to `EntailmentSupport` (the offline entailment model).
     """
     # Temperature 0 for repeatable grades, except o-series models, which accept only the default.
     temperature = None if is_reasoning_model(settings.llm_model) else 0.0
@@ -939,6 +939,6 @@ def make_llm_grader(
         timeout=settings.llm_timeout,
         max_retries=settings.llm_max_retries,
         sleep=sleep,
-        support=support or EncoderSupport(settings.embedding_model),
+        support=support or EntailmentSupport(settings.embedding_model),
         wire=wire_style(settings),
     )

@@ -1,4 +1,4 @@
-"""The offline grader: local embeddings plus a calibration fitted on human grades. No LLM.
+"""The offline grader: local models and fits against human grades. No LLM.
 
 How a technical answer is scored (details and measured agreement in eval/README.md):
 
@@ -6,16 +6,17 @@ How a technical answer is scored (details and measured agreement in eval/README.
    left out (flag "injection"; they earn nothing; an answer that is mostly instructions is
    capped, flag "instructions").
 2. Empty, "I don't know" and gibberish answers stop here with a score of 0.
-3. All answer sentences are embedded in one batch (MiniLM: sentence and token vectors).
+3. The answer's sentences are embedded in one MiniLM batch (sentence and token vectors).
    References, key points and the question are embedded once per question and cached.
-4. `features.answer_features` compares the answer with every acceptable reference (the key
-   points joined, plus any alternatives) and the calibration turns the best match into
-   P(correct).
-5. Each key point gets a verdict from its best-matching answer sentence (cosine thresholds
-   fitted on SemEval train); an answer-level contradiction marks the matched point
-   "contradicted".
-6. score = 5 x P(correct) for a single key point, 5 x (P(correct) + coverage) / 2 for several,
-   where coverage is the mean verdict credit (covered 1, partly 0.5, missed/contradicted 0).
+4. Holistic view: `features.answer_features` compares the whole answer with the reference and
+   `calibration.json` turns that into P(correct) (fitted on SemEval train).
+5. Per key point (`judge.py`): the answer windows (sentences and neighbouring pairs) closest
+   to the point go through the entailment cross-encoder (`entailment.py`), which reads point
+   and window together and says entail / contradict / neither. The verdict: contradicted when
+   a window contradicts the point and none states it; covered or partly by P(entail).
+6. `scoring.json` (`scoring.py`) maps the per-point judgements plus the holistic P(correct) to
+   0-5: one small logistic model for single-point questions (SemEval, follow-ups), one fitted
+   on graded interview answers for several points.
 7. Restated and off-topic answers are capped at 1.
 
 Behavioural questions are graded against their rubric with cue-based heuristics (structure,
@@ -35,6 +36,7 @@ import numpy as np
 from interviewer.embeddings import DEFAULT_MODEL
 from interviewer.models import (
     BEHAVIOURAL_RUBRIC,
+    SCORE_BANDS,
     VERDICT_CREDIT,
     Grade,
     GraderKind,
@@ -45,11 +47,14 @@ from interviewer.models import (
 )
 
 from . import guards
+from . import judge as judging
 from .base import MAX_ANSWER_CHARS
 from .calibration import Calibration, load_calibration
 from .encoder import EncodedText, TextEncoder, shared_encoder
+from .entailment import EntailmentModel, shared_model
 from .features import FEATURE_NAMES, LexicalView, PreparedQuestion, Side, answer_features, prepare
-from .text import antonym_clashes, negation_count, split_sentences, stem, tokenize
+from .scoring import ScoreModel, load_scoring, score_features
+from .text import split_sentences, stem, tokenize
 
 # Below this P(correct) an answer is not "correct"; also the 2-way cut (score 2.5).
 CORRECT_CUT = 0.5
@@ -91,6 +96,18 @@ class Scored:
     reference_index: int
 
 
+@dataclass(frozen=True)
+class Reading:
+    """Everything the grader reads off one technical answer before guards and scoring."""
+
+    holistic: Scored
+    windows: list[judging.Window]
+    judgements: list[judging.PointJudgement]
+    verdicts: list[Verdict]
+    features: np.ndarray  # scoring.FEATURES
+    n_points: int
+
+
 class OfflineGrader:
     """Grades against key points with local embeddings and a calibrated model.
 
@@ -106,8 +123,12 @@ class OfflineGrader:
         encoder: TextEncoder | None = None,
         embedding_model: str = DEFAULT_MODEL,
         cache_size: int = 512,
+        entailment: EntailmentModel | None = None,
+        scoring: ScoreModel | None = None,
     ) -> None:
         self._calibration = calibration
+        self._scoring = scoring
+        self.entailment = entailment or shared_model()
         self.encoder = encoder or shared_encoder(embedding_model)
         self._cache: OrderedDict[tuple, _Prepared] = OrderedDict()
         self._cache_size = cache_size
@@ -120,10 +141,18 @@ class OfflineGrader:
             self._calibration = load_calibration()
         return self._calibration
 
+    @property
+    def scoring(self) -> ScoreModel:
+        """The fitted score model, read from scoring.json on first use."""
+        if self._scoring is None:
+            self._scoring = load_scoring()
+        return self._scoring
+
     def warm_up(self) -> None:
-        """Load the calibration and the model, and run one tiny batch."""
+        """Load the calibration and both models, and run one tiny batch through each."""
         _ = self.calibration
         self.encoder.warm_up()
+        self.entailment.warm_up()
 
     # -- public API ------------------------------------------------------------------------
 
@@ -168,6 +197,26 @@ class OfflineGrader:
             prepared = self._prepare(question, self._criteria(question, None), narrowed=False)
             rows.append(self._features(prepared, text, enc)[0])
         return np.stack(rows) if rows else np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
+
+    def read_many(
+        self, items: Sequence[tuple[Question, str]], *, thresholds: judging.Thresholds | None = None
+    ) -> list[Reading | None]:
+        """What grading reads off each answer (None where a guard stops before the model),
+        computed exactly as `grade` computes it. Needs no score model: its fit uses this."""
+        out: list[Reading | None] = []
+        for question, answer in items:
+            text, flags = self._clean(answer)
+            points = self._criteria(question, None)
+            if self._early_guard(question, text, points, flags) is not None:
+                out.append(None)
+                continue
+            prepared = self._prepare(question, points, narrowed=False)
+            encoded = self.encoder.encode(text)
+            if encoded.empty:
+                out.append(None)
+                continue
+            out.append(self._read(prepared, text, encoded, thresholds))
+        return out
 
     def score_many(self, items: Sequence[tuple[Question, str]]) -> list[Scored]:
         """The calibrated model's view of many answers, without guards (for evaluation)."""
@@ -283,13 +332,12 @@ class OfflineGrader:
         encoded: EncodedText,
         flags: list[str],
     ) -> Grade:
-        scored = self._score(prepared, text, encoded)
-        verdicts, best = self._verdicts(prepared, encoded, text, scored)
-        credit = [VERDICT_CREDIT[v.verdict] for v in verdicts]
-        coverage = float(np.mean(credit)) if credit else 0.0
-        p = scored.p_correct
-        raw = p if len(verdicts) == 1 else 0.5 * (p + coverage)
-        score = 5.0 * raw
+        reading = self._read(prepared, text, encoded)
+        scored = reading.holistic
+        verdicts = self._verdict_list(prepared, reading, text)
+        score = self.scoring.score(reading.features, reading.n_points)
+        p = self.scoring.probability(reading.features, reading.n_points)
+        best = np.array([j.similarity for j in reading.judgements])
 
         # Relevance guards need the similarities just computed.
         f = dict(zip(self.calibration.feature_names, scored.features.tolist(), strict=True))
@@ -332,44 +380,47 @@ class OfflineGrader:
             flags=_unique(new_flags),
         )
 
-    def _verdicts(
-        self, prepared: _Prepared, encoded: EncodedText, text: str, scored: Scored
-    ) -> tuple[list[KeyPointVerdict], np.ndarray]:
-        """Per criterion: covered / partly / missed from its best sentence's cosine, and
-        contradicted when the answer as a whole reads as a contradiction of that point."""
-        th = self.calibration.verdicts
-        sims = encoded.sentence_vectors @ prepared.criteria_vectors.T  # (sentences, criteria)
-        whole = prepared.criteria_vectors @ encoded.vector  # short answers: the whole text
-        best = np.maximum(sims.max(axis=0), whole)
-        which = sims.argmax(axis=0)
-        contradiction = scored.p_correct < CORRECT_CUT and scored.p_contradiction >= CORRECT_CUT
-        contradicted: set[int] = set()
-        if contradiction:
-            cued = [
-                k
-                for k in range(len(prepared.criteria))
-                if best[k] >= th.partly
-                and _polarity_clash(encoded.sentences[which[k]], prepared.criteria_lexical[k])
-            ]
-            # An answer can only contradict a point it at least partly addresses; otherwise
-            # "contradictory" just means unrelated, and the point is missed. On
-            # test-unseen-answers this left mean 3-way macro-F1 unchanged (0.551).
-            top = int(best.argmax())
-            contradicted = set(cued) or ({top} if best[top] >= th.partly else set())
-        verdicts = []
-        for k, point in enumerate(prepared.criteria):
-            sentence = encoded.sentences[which[k]]
-            if k in contradicted:
-                verdict = Verdict.contradicted
-            elif best[k] >= th.covered:
-                verdict = Verdict.covered
-            elif best[k] >= th.partly:
-                verdict = Verdict.partly
-            else:
-                verdict = Verdict.missed
-            evidence = _quote(sentence, text) if verdict is not Verdict.missed else None
-            verdicts.append(KeyPointVerdict(key_point=point, verdict=verdict, evidence=evidence))
-        return verdicts, best
+    def _read(
+        self,
+        prepared: _Prepared,
+        text: str,
+        encoded: EncodedText,
+        thresholds: judging.Thresholds | None = None,
+    ) -> Reading:
+        """Holistic features, then per key point the cross-encoder's judgement of the answer
+        windows closest to it, then the score features."""
+        holistic = self._score(prepared, text, encoded)
+        spans = judging.windows(encoded.sentences)
+        vectors = judging.window_vectors(encoded.sentence_vectors, spans)
+        similarity = vectors @ prepared.criteria_vectors.T  # (windows, points)
+        chosen = judging.candidates(similarity)
+        probabilities = self.entailment.probabilities(
+            judging.pairs_for(prepared.criteria, spans, chosen)
+        )
+        judgements = judging.judge(chosen, probabilities, similarity)
+        th = thresholds or self.scoring.thresholds
+        verdicts = [j.verdict(th) for j in judgements]
+        features = score_features(judgements, verdicts, holistic=holistic.p_correct)
+        return Reading(holistic, spans, judgements, verdicts, features, len(prepared.criteria))
+
+    @staticmethod
+    def _verdict_list(prepared: _Prepared, reading: Reading, text: str) -> list[KeyPointVerdict]:
+        """Verdicts with their evidence: the candidate's own words that earned the point, or
+        that contradict it."""
+        out = []
+        for point, judgement, verdict in zip(
+            prepared.criteria, reading.judgements, reading.verdicts, strict=True
+        ):
+            window = (
+                judgement.contradict_window
+                if verdict is Verdict.contradicted
+                else judgement.entail_window
+            )
+            evidence = None
+            if verdict is not Verdict.missed and window >= 0:
+                evidence = _quote(reading.windows[window].text, text)
+            out.append(KeyPointVerdict(key_point=point, verdict=verdict, evidence=evidence))
+        return out
 
     # -- behavioural -----------------------------------------------------------------------
 
@@ -454,15 +505,6 @@ def _find_words(words: list[str], text: str) -> str | None:
     return None
 
 
-def _polarity_clash(sentence: str, point: LexicalView) -> bool:
-    words = tokenize(sentence)
-    negated = negation_count(words) > 0
-    return (
-        negated != (point.negations > 0)
-        or antonym_clashes({stem(w) for w in words}, point.stems) > 0
-    )
-
-
 def _confidence(p: float, text: str, flags: list[str]) -> float:
     """How sure the grade is: the calibrated probability of the side chosen, lowered for
     long answers (the calibration data are short answers)."""
@@ -490,16 +532,17 @@ def _technical_feedback(
     parts.append(
         f"Covered {covered} of {len(verdicts)} {noun}" + (f", {partly} partly." if partly else ".")
     )
-    contradicted = [v.key_point for v in verdicts if v.verdict is Verdict.contradicted]
-    if contradicted:
-        parts.append(f"This contradicts: {contradicted[0]}")
+    for v in verdicts:
+        if v.verdict is Verdict.contradicted:
+            said = f'You said "{v.evidence}", but: ' if v.evidence else "This contradicts: "
+            parts.append(said + v.key_point)
     missing = [v.key_point for v in verdicts if v.verdict is Verdict.missed]
     if missing:
         parts.append(
             f"Missing: {missing[0]}"
             + (f" (and {len(missing) - 1} more)." if len(missing) > 1 else "")
         )
-    if score >= 4.0 and not missing:
+    if score >= SCORE_BANDS.strong and not missing:
         parts.append("Solid answer.")
     if guard_text:
         parts.append(guard_text)

@@ -5,19 +5,16 @@ The LLM grader keeps a covered or partly verdict only if its quote is really in 
 second test a model talked into "5/5" by an off-topic answer could quote "I like pizza and"
 for every key point and score full marks.
 
-`SupportCheck` is the one narrow interface; `LLMGrader(support=...)` takes any implementation,
-so an entailment model can replace the default without touching the grader.
+`SupportCheck` is the one narrow interface; `LLMGrader(support=...)` takes any implementation.
 
-The default, `EncoderSupport`, is the best check available offline today: cosine similarity of
-MiniLM vectors (the offline grader's own encoder), the same test the offline grader uses to
-call a key point at least "partly" covered. Measured with `python -m eval.support_check` on
-the bundled bank and the team's 180 graded interview answers: supporting sentences of
-excellent answers kept 93%, sentences of other questions' references rejected 99%, off-topic
-and injected sentences rejected 100%. Its limits, stated plainly: it measures topical
-closeness, not entailment, so a sentence on the right topic that asserts the opposite still
-"supports"; and a quote of another key point of the same question is rejected only 69% of
-the time. For behavioural questions (a rubric of structure, specifics and outcome, which no
-sentence "means") it only checks that the text is about the question at all.
+The default is `EntailmentSupport`: the quote must be about the key point (embedding
+similarity) and the offline grader's key-point entailment model must find that it states it
+(figures: `python -m eval.support_check`). The earlier
+check, `EncoderSupport` (cosine of MiniLM vectors against the "partly" cut-off), measures
+topical closeness only: a sentence on the right topic that asserts the opposite still
+"supports", and a quote of another key point of the same question was rejected only 69% of
+the time. It stays for behavioural questions (a rubric of structure, specifics and outcome,
+which no sentence "means"), where the quote need only be about the question.
 """
 
 from __future__ import annotations
@@ -32,6 +29,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from .encoder import TextEncoder
+    from .entailment import EntailmentModel
 
 # Behavioural rubric items are judged against the question text instead. Off-topic and
 # injected sentences measured <= 0.13 against the bank's behavioural questions, genuine story
@@ -117,3 +115,68 @@ class EncoderSupport:
         behavioural = question.kind is QuestionKind.behavioural
         cut = self.behavioural_threshold if behavioural else self.threshold
         return self.similarity(question, key_point, quote) >= cut
+
+
+class EntailmentSupport:
+    """The default: the offline grader's entailment model must find that the quote (one of
+    its sentences, or two neighbouring ones) entails the key point at least as strongly as
+    the offline grader needs to call a point "partly" covered. A quote on the right topic that
+    asserts the opposite, or states another key point, does not support this one.
+
+    Behavioural rubric items (structure, specifics, outcome) are not statements a sentence can
+    entail; for them the quote must only be about the question (`EncoderSupport`)."""
+
+    name = "entailment"
+    # Windows judged per quote at most: a quote is one or a few sentences.
+    MAX_WINDOWS = 8
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        threshold: float | None = None,
+        entailment: EntailmentModel | None = None,
+    ) -> None:
+        self._threshold = threshold
+        self._entailment = entailment
+        self.relevance = EncoderSupport(model)
+
+    @property
+    def threshold(self) -> float:
+        if self._threshold is None:
+            from .scoring import load_scoring
+
+            self._threshold = load_scoring().thresholds.partly
+        return self._threshold
+
+    def _model(self) -> EntailmentModel:
+        if self._entailment is None:
+            from .entailment import shared_model
+
+            self._entailment = shared_model()
+        return self._entailment
+
+    def warm_up(self) -> None:
+        self.relevance.warm_up()
+        self._model().warm_up()
+        _ = self.threshold
+
+    def entailment(self, key_point: str, quote: str) -> float:
+        """The best P(entail) of the key point over the quote's windows."""
+        from .judge import windows
+        from .text import split_sentences
+
+        spans = windows(split_sentences(quote) or [quote])[: self.MAX_WINDOWS]
+        probabilities = self._model().probabilities([(key_point, w.text) for w in spans])
+        return float(probabilities[:, 0].max()) if len(probabilities) else 0.0
+
+    def supports(self, question: Question, key_point: str, quote: str) -> bool:
+        # Both tests, cheapest first: the quote must be about the point (embedding
+        # similarity) and state it (the cross-encoder). Either alone lets some wrong quotes
+        # through: topical closeness accepts a sentence asserting the opposite, and the
+        # cross-encoder now and then reads a confident sentence on another topic as support.
+        if not self.relevance.supports(question, key_point, quote):
+            return False
+        if question.kind is QuestionKind.behavioural:
+            return True
+        return self.entailment(key_point, quote) >= self.threshold

@@ -1,0 +1,141 @@
+"""From per-key-point judgements to a 0-5 score: the offline grader's last step.
+
+`scoring.json` is written by `python -m eval.fit_scoring` and holds plain numbers: the verdict
+cut-offs on the entailment probabilities and two small logistic models over the features
+below. One scores questions with a single key point (SemEval rows, and every follow-up answer,
+which is graded against its one targeted point): P(the answer states the point). The other
+scores questions with several key points, fitted on graded interview answers.
+
+The features are what a strict interviewer weighs: how much of each key point the answer
+states, how much it contradicts (a point it also states correctly is not held against it), how
+many points are clearly covered, and the holistic similarity of the whole answer to the
+reference (the older calibrated model, kept as one input). Loading needs numpy only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from interviewer.models import Verdict
+
+from .calibration import LogisticModel
+from .judge import PointJudgement, Thresholds
+
+SCORING_PATH = Path(__file__).with_name("scoring.json")
+FORMAT_VERSION = 2
+FEATURES = (
+    "entail_mean",  # mean over key points of the best window's P(entail)
+    "entail_max",
+    "contradict_mean",  # mean over key points of P(contradict) x (1 - P(entail)): a point
+    "contradict_max",  # the answer also states correctly is not held against it
+    "covered_share",  # share of key points whose verdict is covered
+    "holistic_logit",  # logit of the calibrated whole-answer P(correct)
+)
+# No length feature, on purpose. In the blind answer sets each kind of answer was written to a
+# length range (terse answers short, waffle and wrong answers mid-length, complete ones long),
+# so on the dev set answer length alone ranks answers at Spearman 0.94: a score model allowed
+# to read length learns the writing protocol, not correctness. Real candidates' lengths do not
+# follow it. (The holistic P(correct) has length features of its own, fitted on SemEval.)
+
+
+class ScoringError(RuntimeError):
+    """scoring.json is missing or malformed; the message says how to fix it."""
+
+
+def score_features(
+    judgements: Sequence[PointJudgement],
+    verdicts: Sequence[Verdict],
+    *,
+    holistic: float,
+) -> np.ndarray:
+    """The FEATURES of one answer. Pure."""
+    e = np.array([j.entail for j in judgements]) if judgements else np.zeros(1)
+    c = np.array([j.contradict for j in judgements]) if judgements else np.zeros(1)
+    c = c * (1.0 - e)
+    n = max(1, len(verdicts))
+    p = min(max(holistic, 1e-4), 1 - 1e-4)
+    return np.array(
+        [
+            e.mean(),
+            e.max(),
+            c.mean(),
+            c.max(),
+            sum(v is Verdict.covered for v in verdicts) / n,
+            math.log(p / (1 - p)),
+        ],
+        dtype=float,
+    )
+
+
+@dataclass(frozen=True)
+class ScoreModel:
+    thresholds: Thresholds
+    single: LogisticModel
+    multi: LogisticModel
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def probability(self, features: np.ndarray, n_points: int) -> float:
+        model = self.single if n_points <= 1 else self.multi
+        z = model.logit(features)
+        return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+    def score(self, features: np.ndarray, n_points: int) -> float:
+        """0-5, unrounded."""
+        return 5.0 * self.probability(features, n_points)
+
+    def to_json(self) -> dict[str, Any]:
+        t = self.thresholds
+        return {
+            "format_version": FORMAT_VERSION,
+            "features": list(FEATURES),
+            "thresholds": {
+                "covered": t.covered,
+                "partly": t.partly,
+                "contradicted": t.contradicted,
+            },
+            "single": self.single.to_json(),
+            "multi": self.multi.to_json(),
+            "provenance": self.provenance,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> ScoreModel:
+        if d.get("format_version") != FORMAT_VERSION or tuple(d.get("features", ())) != FEATURES:
+            raise ScoringError(
+                "scoring.json was written for other features. Fix: re-run "
+                "`python -m eval.fit_scoring`."
+            )
+        return cls(
+            thresholds=Thresholds(**d["thresholds"]),
+            single=LogisticModel.from_json(d["single"]),
+            multi=LogisticModel.from_json(d["multi"]),
+            provenance=dict(d.get("provenance", {})),
+        )
+
+    def save(self, path: Path = SCORING_PATH) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+
+
+def load_scoring(path: Path | str | None = None) -> ScoreModel:
+    return _load(str(Path(path) if path else SCORING_PATH))
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> ScoreModel:
+    p = Path(path)
+    if not p.is_file():
+        raise ScoringError(
+            f"{p} is missing. Fix: restore it from git, or run `python -m eval.fit_scoring`."
+        )
+    try:
+        return ScoreModel.from_json(json.loads(p.read_text(encoding="utf-8")))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ScoringError(f"{p} is malformed ({exc}). Fix: re-run the fit.") from exc
