@@ -73,11 +73,19 @@ class PointJudgement:
         return self.entail - self.contradict
 
 
+# Neighbouring sentences are joined only while the pair stays this short: a point spread over
+# two sentences is usually made in short ones ("It trains in parallel. That cuts variance."),
+# and long pairs are what makes the cross-encoder slow (its cost grows with the tokens).
+PAIR_WORDS = 40
+
+
 def windows(sentences: Sequence[str]) -> list[Window]:
-    """Single sentences, then neighbouring pairs."""
+    """Single sentences, then neighbouring pairs of at most PAIR_WORDS words."""
     out = [Window(i, i + 1, s) for i, s in enumerate(sentences)]
     out += [
-        Window(i, i + 2, f"{sentences[i]} {sentences[i + 1]}") for i in range(len(sentences) - 1)
+        Window(i, i + 2, f"{sentences[i]} {sentences[i + 1]}")
+        for i in range(len(sentences) - 1)
+        if len(sentences[i].split()) + len(sentences[i + 1].split()) <= PAIR_WORDS
     ]
     return out
 
