@@ -253,7 +253,7 @@ def run(size: int, queries: int, layout: str = "qa") -> dict[str, float]:
     from ingest.parse import read_bank
     from ingest.pipeline import ingest
     from interviewer.bank import ChromaBank
-    from interviewer.embeddings import encode, warm_up
+    from interviewer.embedding import encode, warm_up
     from interviewer.settings import get_settings
 
     warm_up()
@@ -308,7 +308,7 @@ def search_at_scale(size: int, queries: int, real: int = 10_000) -> dict[str, fl
     import numpy as np
 
     from interviewer.bank import ChromaBank, question_metadata
-    from interviewer.embeddings import encode, warm_up
+    from interviewer.embedding import encode, warm_up
     from interviewer.models import Question, ReferenceAnswer
     from interviewer.settings import get_settings
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -150,6 +151,7 @@ def derived_neutrals(fragments: Sequence[Fragment], *, per_point: int, seed: int
     return pairs
 
 
+_HEDGES = re.compile(r"\b(?:mainly|mostly|usually|typically|often|generally|largely) ")
 _LEAD_INS = (
     "I'd say that",
     "As far as I know,",
@@ -179,6 +181,16 @@ def restatement_pairs(fragments: Sequence[Fragment], *, seed: int) -> list[Pair]
                 else f"{lead} {point}"
             )
             pairs.append(Pair(point, said, ENTAIL, "restated", question, "lead-in"))
+            # The same point with its closing stop dropped or its hedging adverb removed: the
+            # cross-encoder once read such near-copies as contradictions (contradicting
+            # fragments are small edits of the point), and candidates who learned the point
+            # say it almost verbatim.
+            bare = point.rstrip(". ")
+            if bare != point:
+                pairs.append(Pair(point, bare, ENTAIL, "restated", question, "no-stop"))
+            plain = _HEDGES.sub("", point)
+            if plain != point:
+                pairs.append(Pair(point, plain, ENTAIL, "restated", question, "no-hedge"))
             others = [p for p in group if p != point]
             if others:
                 other = rng.choice(others)

@@ -48,6 +48,9 @@ C_SINGLE = 1.0
 C_MULTI = 1.0
 ANSWERS_DIR = Path(__file__).resolve().parent / "data" / "answers"
 SPLITS = Path(__file__).resolve().parent / "data" / "splits.json"
+# Blind, separately graded training answers: train.csv (the 32 training questions) and
+# train2.csv (the 62 questions added to the bank with the probes).
+TRAINING_SETS = ("train.csv", "train2.csv")
 THRESHOLDS = Thresholds(covered=0.5, partly=0.25, contradicted=0.5)
 
 
@@ -86,11 +89,11 @@ def bank_index():
 def interview_rows() -> list[tuple[str, str, float, str]]:
     """(question, answer, grade 0-5, source) for the multi-point fit."""
     rows = []
-    path = ANSWERS_DIR / "train.csv"
-    if path.is_file():
+    for name in TRAINING_SETS:
+        path = ANSWERS_DIR / name
         with path.open(newline="", encoding="utf-8") as fh:
             for r in csv.DictReader(fh):
-                rows.append((r["question"], r["student_answer"], float(r["human_score"]), "blind"))
+                rows.append((r["question"], r["student_answer"], float(r["human_score"]), name))
     return rows
 
 

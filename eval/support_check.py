@@ -70,7 +70,7 @@ def _check(name: str):
 
 
 def measure(seed: int = 0, check_name: str = "entailment") -> dict[str, list[float]]:
-    from interviewer.grading.text import split_sentences
+    from interviewer.hygiene import split_sentences
 
     score, _ = _check(check_name)
     rng = random.Random(seed)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from interviewer.embeddings import embed_query, encode, make_chroma_embedding_function
+from interviewer.embedding import embed_query, encode, make_chroma_embedding_function
 from interviewer.models import Difficulty, Question, QuestionKind, ReferenceOrigin
 from interviewer.settings import ChromaMode, Settings
 from interviewer.source import SearchHit

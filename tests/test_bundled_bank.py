@@ -48,7 +48,7 @@ def test_difficulties_are_mixed(bank_questions):
 
 @pytest.mark.slow
 def test_bank_covers_every_seed_question(bank_questions, list_seed, qa_seed):
-    from interviewer.embeddings import encode
+    from interviewer.embedding import encode
 
     bank_vectors = encode([q.text for q in bank_questions])
     listed = parse_file(list_seed)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from interviewer.grading.text import (
-    MAX_SENTENCE_WORDS,
     STOP_WORDS,
     antonym_clashes,
     content_words,
@@ -11,11 +10,11 @@ from interviewer.grading.text import (
     negation_count,
     numbers,
     question_words,
-    split_sentences,
     stem,
     tokenize,
     word_weights,
 )
+from interviewer.hygiene import MAX_SENTENCE_WORDS, split_sentences
 
 
 def test_sentences_split_on_ends_but_not_abbreviations_or_decimals():

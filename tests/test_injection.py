@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from interviewer.grading import guards, injection
+from interviewer import hygiene as injection
+from interviewer.grading import guards
 
 DATA = Path(__file__).parent / "data"
 

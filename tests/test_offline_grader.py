@@ -214,7 +214,7 @@ SENTENCES = [
 
 
 def _sentence_cosines(encoder) -> list[float]:
-    from interviewer.embeddings import encode
+    from interviewer.embedding import encode
 
     ours = encoder.encode_many(SENTENCES)
     reference = encode(SENTENCES)
@@ -229,7 +229,7 @@ def test_default_encoder_is_int8_and_close_to_sentence_transformers(grader):
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_torch_encoder_matches_sentence_transformers(precision):
-    from interviewer.grading.encoder import TextEncoder
+    from interviewer.embedding.encoder import TextEncoder
 
     encoder = TextEncoder(precision=precision)
     assert encoder.describe().startswith("packed BERT")
@@ -239,7 +239,7 @@ def test_torch_encoder_matches_sentence_transformers(precision):
 def test_query_embedding_matches_sentence_transformers(grader):
     """Search embeds queries with the lean encoder; Chroma holds sentence-transformers vectors,
     so the two must agree, for a short query, several sentences and text past 256 tokens."""
-    from interviewer.embeddings import embed_query, encode
+    from interviewer.embedding import embed_query, encode
 
     texts = [
         "what is dropout",

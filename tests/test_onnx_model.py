@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from interviewer.grading import onnx_model
+from interviewer.embedding import onnx as onnx_model
 
 
 @pytest.mark.parametrize(
@@ -20,7 +20,7 @@ def test_length_batches_cover_every_item_once_and_bound_padding(lengths):
         real = sum(lengths[i] for i in batch)
         padded = max(lengths[i] for i in batch) * len(batch)
         # A batch of one has no padding; a bigger one stays within the bound.
-        assert len(batch) == 1 or padded <= onnx_model._MAX_PADDING * real
+        assert len(batch) == 1 or padded <= onnx_model.MAX_PADDING * real
 
 
 def test_length_batches_keep_equal_lengths_together():
@@ -47,7 +47,7 @@ def test_cache_folder_is_configurable(monkeypatch, tmp_path):
 
 @pytest.mark.slow
 def test_graphs_are_built_once_and_reused(monkeypatch, tmp_path):
-    from interviewer.embeddings import bundled_model_path, load_model
+    from interviewer.embedding import bundled_model_path, load_model
 
     monkeypatch.setenv("INTERVIEWER_MODEL_CACHE", str(tmp_path))
     bert = load_model()[0].auto_model
@@ -65,7 +65,7 @@ def test_graphs_are_built_once_and_reused(monkeypatch, tmp_path):
 
 @pytest.mark.slow
 def test_unwritable_cache_falls_back_to_torch_and_says_so(monkeypatch, tmp_path, caplog):
-    from interviewer.grading.encoder import TextEncoder
+    from interviewer.embedding.encoder import TextEncoder
 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
@@ -82,13 +82,13 @@ def test_float32_graph_on_a_padded_batch_matches_sentence_transformers(monkeypat
     """One padded batch of very different lengths: padding must not leak into the vectors."""
     import numpy as np
 
-    from interviewer.embeddings import encode, load_model
-    from interviewer.grading.encoder import shared_encoder
+    from interviewer.embedding import encode, load_model
+    from interviewer.embedding.encoder import shared_encoder
 
     texts = ["ok", "what is dropout", " ".join(["bagging averages many high-variance trees"] * 9)]
     encoder = shared_encoder()
     state = encoder._load()
-    monkeypatch.setattr(onnx_model, "_MAX_PADDING", 1000.0)  # force a single batch
+    monkeypatch.setattr(onnx_model, "MAX_PADDING", 1000.0)  # force a single batch
     assert len(onnx_model.length_batches([len(t) for t in texts])) == 1
     ids = load_model().tokenizer(texts, truncation=True, max_length=256)["input_ids"]
     hidden = onnx_model.run_padded(encoder._float32_session(state), ids)
@@ -100,8 +100,8 @@ def test_float32_graph_on_a_padded_batch_matches_sentence_transformers(monkeypat
 def test_parallel_runs_give_the_same_states_as_one_thread():
     import numpy as np
 
-    from interviewer.embeddings import load_model
-    from interviewer.grading.encoder import shared_encoder
+    from interviewer.embedding import load_model
+    from interviewer.embedding.encoder import shared_encoder
 
     texts = [
         "Bagging averages models.",

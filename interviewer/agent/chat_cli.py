@@ -364,7 +364,7 @@ class _Cli:
 
 
 def default_warm_up(settings: Settings) -> None:
-    from interviewer.embeddings import warm_up
+    from interviewer.embedding import warm_up
 
     warm_up(settings.embedding_model)
 

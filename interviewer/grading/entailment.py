@@ -29,9 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from interviewer.embeddings import DEFAULT_MODEL, resolve_model_path
-
-from . import onnx_model
+from interviewer.embedding import DEFAULT_MODEL, resolve_model_path
+from interviewer.embedding import onnx as onnx_model
 
 log = logging.getLogger(__name__)
 

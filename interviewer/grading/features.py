@@ -17,7 +17,8 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
-from .encoder import EncodedText
+from interviewer.embedding.encoder import EncodedText
+
 from .text import (
     NEGATIONS,
     STOP_WORDS,

@@ -7,10 +7,10 @@ returns a flag name from `Grade.flags` or None; `CAPPED_FLAGS` cap the score at 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
-from . import injection
+from interviewer import hygiene
+
 from .text import STOP_WORDS, content_words, tokenize
 
 EMPTY, IDK, RESTATED, OFF_TOPIC, GIBBERISH = "empty", "idk", "restated", "off_topic", "gibberish"
@@ -39,34 +39,16 @@ GUARD_FEEDBACK: dict[str, str] = {
     TRUNCATED: "The answer was very long; only its beginning was graded.",
 }
 
-# Zero-width and bidi control characters can hide text from a reader but not from a model.
-_INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# --- injection: see interviewer/hygiene.py (one detector for both graders) ------------------
 
-
-def sanitise(answer: str, max_chars: int) -> tuple[str, bool]:
-    """Normalise (NFKC, no invisible or control characters) and cut to `max_chars`.
-
-    Returns the text and whether it was cut.
-    """
-    text = answer if isinstance(answer, str) else str(answer)
-    cut = len(text) > max_chars
-    if cut:
-        text = text[:max_chars]
-    text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE_RE.sub("", text)
-    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
-    return text, cut
-
-
-# --- injection: see injection.py (one detector for both graders) ----------------------------
-
-is_instruction = injection.is_instruction
-strip_injection = injection.strip_injection
+is_instruction = hygiene.is_instruction
+strip_injection = hygiene.strip_injection
+sanitise = hygiene.sanitise
 
 
 def mostly_instructions(answer: str, removed: list[str]) -> bool:
     """Most of the answer addressed the grader: it is capped like a non-answer."""
-    return injection.instruction_share(answer, removed) >= MOSTLY_INSTRUCTIONS
+    return hygiene.instruction_share(answer, removed) >= MOSTLY_INSTRUCTIONS
 
 
 # --- empty, don't know, gibberish --------------------------------------------------------

@@ -33,7 +33,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from interviewer.embeddings import DEFAULT_MODEL
+from interviewer.embedding import DEFAULT_MODEL
+from interviewer.embedding.encoder import EncodedText, TextEncoder, shared_encoder
+from interviewer.hygiene import split_sentences
 from interviewer.models import (
     BEHAVIOURAL_RUBRIC,
     SCORE_BANDS,
@@ -50,11 +52,10 @@ from . import guards
 from . import judge as judging
 from .base import MAX_ANSWER_CHARS
 from .calibration import Calibration, load_calibration
-from .encoder import EncodedText, TextEncoder, shared_encoder
 from .entailment import EntailmentModel, shared_model
 from .features import FEATURE_NAMES, LexicalView, PreparedQuestion, Side, answer_features, prepare
 from .scoring import ScoreModel, load_scoring, score_features
-from .text import split_sentences, stem, tokenize
+from .text import stem, tokenize
 
 # Below this P(correct) an answer is not "correct"; also the 2-way cut (score 2.5).
 CORRECT_CUT = 0.5

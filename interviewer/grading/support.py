@@ -22,13 +22,14 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Protocol
 
-from interviewer.embeddings import DEFAULT_MODEL
+from interviewer.embedding import DEFAULT_MODEL
 from interviewer.models import Question, QuestionKind
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from .encoder import TextEncoder
+    from interviewer.embedding.encoder import TextEncoder
+
     from .entailment import EntailmentModel
 
 # Behavioural rubric items are judged against the question text instead. Off-topic and
@@ -80,7 +81,7 @@ class EncoderSupport:
 
     def _encoder_or_shared(self) -> TextEncoder:
         if self._encoder is None:
-            from .encoder import shared_encoder
+            from interviewer.embedding.encoder import shared_encoder
 
             self._encoder = shared_encoder(self.model)
         return self._encoder
@@ -163,8 +164,9 @@ class EntailmentSupport:
 
     def entailment(self, key_point: str, quote: str) -> float:
         """The best P(entail) of the key point over the quote's windows."""
+        from interviewer.hygiene import split_sentences
+
         from .judge import windows
-        from .text import split_sentences
 
         spans = windows(split_sentences(quote) or [quote])[: self.MAX_WINDOWS]
         probabilities = self._model().probabilities([(key_point, w.text) for w in spans])

@@ -1,4 +1,6 @@
-"""Pure text helpers for grading: sentences, words, stems, stop words and question words.
+"""Pure word-level helpers for grading: words, stems, stop words and question words.
+
+Sentence splitting lives in `interviewer.hygiene` (one splitter for every grader).
 
 Nothing here imports numpy or a model, so guards and features can use it on the hot path.
 """
@@ -28,92 +30,8 @@ _STOP_WORD_TEXT = """
 """
 STOP_WORDS: frozenset[str] = frozenset(_STOP_WORD_TEXT.split())
 
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "fig.", "al.", "dr.", "mr.")
-_ABBREV_RE = re.compile(
-    "|".join(re.escape(a) for a in sorted(_ABBREVIATIONS, key=len, reverse=True)), re.I
-)
-_FENCE_RE = re.compile(r"^(```|~~~)")
-_BULLET_RE = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
-_HEADING_RE = re.compile(r"^\s*#{1,6}\s+")
-_INLINE_CODE_RE = re.compile(r"`([^`\n]+)`")
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[`*_]*[A-Z0-9])")
-_EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
-_DOT = "\u2024"  # a one-dot leader stands in for a protected full stop while splitting
-# Sentences longer than this many words are cut into pieces: the encoder reads 256 tokens.
-MAX_SENTENCE_WORDS = 60
-
 _WORD_RE = re.compile(r"\d+(?:[.,]\d+)*%?|[a-z]+(?:'[a-z]+)*")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
-
-
-def _clean_inline(text: str) -> str:
-    """Drop markdown emphasis and inline-code backticks, keeping their words."""
-    text = _INLINE_CODE_RE.sub(lambda m: m.group(1), text)
-    text = _EMPHASIS_RE.sub(lambda m: m.group(2), text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _split_prose(paragraph: str) -> list[str]:
-    """Split one paragraph of prose on sentence ends, leaving abbreviations, decimals and
-    inline code whole."""
-    protected = _INLINE_CODE_RE.sub(lambda m: m.group(0).replace(".", _DOT), paragraph)
-    protected = _ABBREV_RE.sub(lambda m: m.group(0).replace(".", _DOT), protected)
-    parts = _SENTENCE_END_RE.split(protected)
-    return [_clean_inline(p.replace(_DOT, ".")) for p in parts if p.strip()]
-
-
-def _cap_length(sentence: str, limit: int = MAX_SENTENCE_WORDS) -> list[str]:
-    words = sentence.split()
-    if len(words) <= limit:
-        return [sentence]
-    return [" ".join(words[i : i + limit]) for i in range(0, len(words), limit)]
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split an answer into sentences.
-
-    Markdown aware: a fenced code block is one unit, each bullet or heading starts a new unit,
-    and emphasis markers are dropped. Abbreviations (e.g., i.e.), decimals (0.5) and inline
-    code (`model.fit`) do not end a sentence. Very long sentences are cut into pieces.
-    """
-    units: list[str] = []
-    paragraph: list[str] = []
-    code: list[str] | None = None
-
-    def flush() -> None:
-        if paragraph:
-            units.extend(_split_prose(" ".join(paragraph)))
-            paragraph.clear()
-
-    for line in text.replace("\r\n", "\n").split("\n"):
-        stripped = line.strip()
-        if _FENCE_RE.match(stripped):
-            if code is None:
-                flush()
-                code = []
-            else:
-                if any(c.strip() for c in code):
-                    units.append(" ".join(c.strip() for c in code if c.strip()))
-                code = None
-            continue
-        if code is not None:
-            code.append(line)
-            continue
-        if not stripped:
-            flush()
-            continue
-        if _HEADING_RE.match(line):  # a heading is a unit of its own
-            flush()
-            units.append(_clean_inline(_HEADING_RE.sub("", line)))
-            continue
-        if _BULLET_RE.match(line):
-            flush()
-            stripped = _BULLET_RE.sub("", line).strip()
-        paragraph.append(stripped)
-    if code:  # an unclosed fence still counts as code
-        units.append(" ".join(c.strip() for c in code if c.strip()))
-    flush()
-    return [piece for unit in units if unit for piece in _cap_length(unit)]
 
 
 def tokenize(text: str) -> list[str]:

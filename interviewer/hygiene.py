@@ -1,24 +1,140 @@
-"""The one detector of text that addresses the grader instead of answering the question.
+"""Text hygiene: the one place answers are cleaned, cut, split into sentences and checked for
+instructions to the grader. Every grader, the engine and the UI use these functions, so an
+answer is cleaned the same way wherever it goes. Pure functions over strings; no model.
 
-Both graders use it: the offline grader leaves such sentences out of what it grades, and the
-LLM grader refuses them as evidence. Either way injected text earns nothing, so the detector
-can afford to be narrow. Its rule: a sentence is an instruction only when it is about *the
-grading itself*: it asks for a score, marks or verdicts for this answer; tells the grader to
-ignore its instructions, rubric or reference; re-casts the grader's role; or forges the
-prompt's structure (chat-template tokens, role lines, closing tags, grade JSON). Ordinary ML
-language never qualifies on its words alone: "a new task", "ignore the outliers", "skip
-connections", "the previous layer", "give more weight to the minority class", "the F1 score:
-0.8" and "grade the features" are answers, not instructions (tests/test_injection.py holds
-150+ such sentences, none of which may match).
-
-Pure functions over strings; no model.
+- `sanitise`: NFKC, no invisible or control characters; `cut`: at most N characters.
+- `split_sentences`: markdown-aware sentence splitting (code blocks, bullets, headings).
+- `is_instruction` / `instruction_sentences` / `strip_injection`: text that addresses the
+  grader instead of answering. The rule, narrowly: a sentence is an instruction only when it
+  is about *the grading itself*: it asks for a score, marks or verdicts for this answer; tells
+  the grader to ignore its instructions, rubric or reference; re-casts the grader's role; or
+  forges the prompt's structure (chat-template tokens, role lines, closing tags, grade JSON).
+  Ordinary ML language never qualifies on its words alone: "a new task", "ignore the
+  outliers", "skip connections", "the previous layer", "give more weight to the minority
+  class", "the F1 score: 0.8" and "grade the features" are answers, not instructions
+  (tests/test_injection.py holds 297 such sentences, none of which may match).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
-from .text import split_sentences
+# --- cleaning -------------------------------------------------------------------------------
+
+# Zero-width and bidi control characters can hide text from a reader but not from a model.
+_INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+def sanitise(answer: str, max_chars: int) -> tuple[str, bool]:
+    """Normalise (NFKC, no invisible or control characters) and cut to `max_chars`.
+
+    Returns the text and whether it was cut.
+    """
+    text = answer if isinstance(answer, str) else str(answer)
+    cut = len(text) > max_chars
+    if cut:
+        text = text[:max_chars]
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE_RE.sub("", text)
+    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
+    return text, cut
+
+
+def cut(text: str, max_chars: int) -> tuple[str, bool]:
+    """`text` cut to `max_chars` characters, and whether it was cut."""
+    return (text[:max_chars], True) if len(text) > max_chars else (text, False)
+
+
+# --- sentences ------------------------------------------------------------------------------
+
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "fig.", "al.", "dr.", "mr.")
+_ABBREV_RE = re.compile(
+    "|".join(re.escape(a) for a in sorted(_ABBREVIATIONS, key=len, reverse=True)), re.I
+)
+_FENCE_RE = re.compile(r"^(```|~~~)")
+_BULLET_RE = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+_HEADING_RE = re.compile(r"^\s*#{1,6}\s+")
+_INLINE_CODE_RE = re.compile(r"`([^`\n]+)`")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[`*_]*[A-Z0-9])")
+_EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+_DOT = "\u2024"  # a one-dot leader stands in for a protected full stop while splitting
+# Sentences longer than this many words are cut into pieces: the encoder reads 256 tokens.
+MAX_SENTENCE_WORDS = 60
+
+
+def _clean_inline(text: str) -> str:
+    """Drop markdown emphasis and inline-code backticks, keeping their words."""
+    text = _INLINE_CODE_RE.sub(lambda m: m.group(1), text)
+    text = _EMPHASIS_RE.sub(lambda m: m.group(2), text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _split_prose(paragraph: str) -> list[str]:
+    """Split one paragraph of prose on sentence ends, leaving abbreviations, decimals and
+    inline code whole."""
+    protected = _INLINE_CODE_RE.sub(lambda m: m.group(0).replace(".", _DOT), paragraph)
+    protected = _ABBREV_RE.sub(lambda m: m.group(0).replace(".", _DOT), protected)
+    parts = _SENTENCE_END_RE.split(protected)
+    return [_clean_inline(p.replace(_DOT, ".")) for p in parts if p.strip()]
+
+
+def _cap_length(sentence: str, limit: int = MAX_SENTENCE_WORDS) -> list[str]:
+    words = sentence.split()
+    if len(words) <= limit:
+        return [sentence]
+    return [" ".join(words[i : i + limit]) for i in range(0, len(words), limit)]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split an answer into sentences.
+
+    Markdown aware: a fenced code block is one unit, each bullet or heading starts a new unit,
+    and emphasis markers are dropped. Abbreviations (e.g., i.e.), decimals (0.5) and inline
+    code (`model.fit`) do not end a sentence. Very long sentences are cut into pieces.
+    """
+    units: list[str] = []
+    paragraph: list[str] = []
+    code: list[str] | None = None
+
+    def flush() -> None:
+        if paragraph:
+            units.extend(_split_prose(" ".join(paragraph)))
+            paragraph.clear()
+
+    for line in text.replace("\r\n", "\n").split("\n"):
+        stripped = line.strip()
+        if _FENCE_RE.match(stripped):
+            if code is None:
+                flush()
+                code = []
+            else:
+                if any(c.strip() for c in code):
+                    units.append(" ".join(c.strip() for c in code if c.strip()))
+                code = None
+            continue
+        if code is not None:
+            code.append(line)
+            continue
+        if not stripped:
+            flush()
+            continue
+        if _HEADING_RE.match(line):  # a heading is a unit of its own
+            flush()
+            units.append(_clean_inline(_HEADING_RE.sub("", line)))
+            continue
+        if _BULLET_RE.match(line):
+            flush()
+            stripped = _BULLET_RE.sub("", line).strip()
+        paragraph.append(stripped)
+    if code:  # an unclosed fence still counts as code
+        units.append(" ".join(c.strip() for c in code if c.strip()))
+    flush()
+    return [piece for unit in units if unit for piece in _cap_length(unit)]
+
+
+# --- instructions to the grader ----------------------------------------------------------
+
 
 # What a score for this answer looks like: 5/5, 10 out of 10, full marks, a perfect score...
 _MAX_SCORE = (

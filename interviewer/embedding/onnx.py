@@ -34,7 +34,7 @@ import numpy as np
 RECIPE_VERSION = 3
 # Pad sentences into batches no more than this much larger than their real token count:
 # dense layers cost per (padded) token, and each extra batch costs ~0.3 ms of overhead.
-_MAX_PADDING = 1.2
+MAX_PADDING = 1.2
 
 
 def available() -> bool:
@@ -185,7 +185,7 @@ def _executor(workers: int) -> ThreadPoolExecutor:
 
 def length_batches(lengths: Sequence[int]) -> list[list[int]]:
     """Group item indices, shortest first, into batches whose padded size stays within
-    `_MAX_PADDING` of their real token count. Pure; deterministic."""
+    `MAX_PADDING` of their real token count. Pure; deterministic."""
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     batches: list[list[int]] = []
     current: list[int] = []
@@ -193,7 +193,7 @@ def length_batches(lengths: Sequence[int]) -> list[list[int]]:
     for i in order:
         n = lengths[i]
         # Sorted ascending, so n is the new batch maximum.
-        if current and n * (len(current) + 1) > _MAX_PADDING * (real + n):
+        if current and n * (len(current) + 1) > MAX_PADDING * (real + n):
             batches.append(current)
             current, real = [], 0
         current.append(i)
