@@ -102,7 +102,7 @@ def check_connection(llm: LLMChoice) -> ConnectionCheck:
 def _warm_up(model: str, _grader: Grader) -> bool:
     import threading
 
-    from interviewer.embeddings import start_warm_up
+    from interviewer.embedding import start_warm_up
 
     loading = start_warm_up(model)
 
