@@ -560,15 +560,15 @@ def register(
 
         An answer that was saved but not graded when the session stopped is graded first.
         """
-        from interviewer.agent.state import SessionState
+        from interviewer.agent.repository import SessionRepository
         from interviewer.source import SourceUnavailable
         from interviewer.store import StoreError
 
         try:
             settings = cli.settings(data_dir)
             store = cli.store(settings)
-            stored = store.get(session_id, with_turns=False)
-            started_with = SessionState.model_validate_json(stored.state_json).config.grader
+            stored = SessionRepository(store).load(session_id)
+            started_with = stored.state.config.grader
             if grader is None and started_with == "llm" and not settings.llm_enabled:
                 cli.err.print(
                     Text(
@@ -655,7 +655,7 @@ def register(
 
     def _load(session_id: str, data_dir: Path | None, with_search: bool):
         from interviewer.agent.report import build_report
-        from interviewer.agent.state import SessionState
+        from interviewer.agent.repository import SessionRepository
 
         settings = cli.settings(data_dir)
         if not settings.sessions_db.exists():
@@ -664,8 +664,8 @@ def register(
                 "or --data-dir, or start a session with `interviewer chat`."
             )
         store = cli.store(settings)
-        stored = store.get(session_id)
-        state = SessionState.model_validate_json(stored.state_json)
+        stored = SessionRepository(store).load(session_id, with_turns=True)
+        state = stored.state
         source = None
         source_error = None
         if with_search:

@@ -46,6 +46,7 @@ from interviewer.agent.followup import resolve_proposed_point
 from interviewer.agent.lines import LineWriter, valid_line, wrap_up_facts
 from interviewer.agent.phrasing import Message, MessageKind, Phraser, TemplatePhraser
 from interviewer.agent.replies import compose, current_prompt_messages, help_message
+from interviewer.agent.repository import SessionRepository
 from interviewer.agent.selection import (
     PastGrade,
     askable,
@@ -158,10 +159,6 @@ class _Pending:
     result: TurnResult
 
 
-def _status(state: sm.SessionState) -> str:
-    return "finished" if state.done else "active"
-
-
 def streams_feedback(state: sm.SessionState) -> bool:
     """Whether the next answer's feedback may be shown while it is written.
 
@@ -191,6 +188,7 @@ class InterviewEngine:
         self.source = guarded(source)
         self.grader = grader
         self.store = store
+        self.sessions = SessionRepository(store)
         self.phraser = phraser or TemplatePhraser()
         self.clock = clock
         # Writes the wrap-up line with an LLM (one call per session); None: templates only.
@@ -200,9 +198,8 @@ class InterviewEngine:
 
     def redrill_questions(self, session_id: str) -> list[Question]:
         """The re-drill of a stored session: one question per point it left open."""
-        stored = self.store.get(session_id, with_turns=False)
-        state = sm.SessionState.model_validate_json(stored.state_json)
-        return drill.redrill_questions(state.records, source=f"redrill-{stored.id}")
+        stored = self.sessions.load(session_id)
+        return drill.redrill_questions(stored.state.records, source=f"redrill-{stored.id}")
 
     def available(self, config: SessionConfig) -> tuple[list[Question], list[Question]]:
         """(questions this config may ask, ungradable ones left out)."""
@@ -256,16 +253,10 @@ class InterviewEngine:
         state = sm.new_session(config, total)
         session = InterviewSession(self, session_id, state, version=0, candidates=ok)
         state, events = session._ask_next(state)
-        self.store.create_session(
-            session_id=session_id,
-            candidate=config.candidate,
-            grader=self.grader.name,
-            config_json=config.model_dump_json(),
-            state_json=state.model_dump_json(),
-            status=_status(state),
-            now=self.clock(),
+        session.version = self.sessions.create(
+            session_id, state, grader=self.grader.name, now=self.clock()
         )
-        session.state, session.version = state, 1
+        session.state = state
         categories = config.categories or sorted({q.category for q in ok})
         opening = Message(
             kind=MessageKind.opening, text=self.phraser.opening(state, categories=categories)
@@ -282,8 +273,8 @@ class InterviewEngine:
         result of grading the saved answer (None if there was none), and `session.opening`
         both, followed by what is waiting for an answer now.
         """
-        stored = self.store.get(session_id, with_turns=False)
-        state = sm.SessionState.model_validate_json(stored.state_json)
+        stored = self.sessions.load(session_id)
+        state = stored.state
         session = InterviewSession(self, stored.id, state, version=stored.version)
         if state.done:
             session.welcome = [
@@ -295,7 +286,7 @@ class InterviewEngine:
             ]
             session.opening = session._result(session.welcome, saved=False)
             return session
-        pending = self.store.pending(stored.id)
+        pending = self.sessions.pending(stored.id)
         recovery: list[Message] = []
         after: list[Message] = []
         if pending is not None and session._can_recover(pending):
@@ -581,7 +572,7 @@ class InterviewSession:
 
     def _save_pending(self, pending: PendingAnswer) -> None:
         try:
-            self.engine.store.save_pending(self.id, pending, now=self.engine.clock())
+            self.engine.sessions.save_pending(self.id, pending, now=self.engine.clock())
         except ConcurrentSessionError:
             raise  # another window moved the session on: keeping the answer cannot help
         except StoreError:
@@ -702,11 +693,10 @@ class InterviewSession:
 
     def _commit(self, pending: _Pending) -> TurnResult:
         try:
-            self.version = self.engine.store.commit_turn(
+            self.version = self.engine.sessions.save_turn(
                 self.id,
                 expected_version=self.version,
-                state_json=pending.state.model_dump_json(),
-                status=_status(pending.state),
+                state=pending.state,
                 turn=pending.turn,
                 scores=pending.scores,
                 now=self.engine.clock(),
@@ -766,7 +756,7 @@ class InterviewSession:
         now = self.engine.clock()
         past = [
             PastGrade(s.question_id, s.category, s.score, s.at)
-            for s in self.engine.store.history(cfg.candidate, exclude_session=self.id)
+            for s in self.engine.sessions.history(cfg.candidate, exclude_session=self.id)
         ]
         # This session's own closed questions count too: weak areas surface within a session.
         past += [

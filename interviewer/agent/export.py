@@ -7,16 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from interviewer.agent.report import Report, render_markdown
-from interviewer.agent.state import SessionState
+from interviewer.agent.repository import LoadedSession
 from interviewer.display import md_cell, md_escape, md_quote
-from interviewer.store import StoredSession, count_graders, grader_label
+from interviewer.store import grader_label
 
 
 def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else "–"
 
 
-def session_json(stored: StoredSession, report: Report) -> dict[str, Any]:
+def session_json(stored: LoadedSession, report: Report) -> dict[str, Any]:
     """Everything stored about a session, plus its report: config, state, every turn."""
     return {
         "id": stored.id,
@@ -25,8 +25,8 @@ def session_json(stored: StoredSession, report: Report) -> dict[str, Any]:
         "updated_at": stored.updated_at,
         "status": stored.status,
         "grader": stored.grader,
-        "config": json.loads(stored.config_json),
-        "state": json.loads(stored.state_json),
+        "config": stored.state.config.model_dump(mode="json"),
+        "state": stored.raw_state,
         "turns": [
             {
                 "seq": t.seq,
@@ -50,17 +50,17 @@ def session_json(stored: StoredSession, report: Report) -> dict[str, Any]:
     }
 
 
-def render_export_json(stored: StoredSession, report: Report) -> str:
+def render_export_json(stored: LoadedSession, report: Report) -> str:
     return json.dumps(session_json(stored, report), indent=2, ensure_ascii=False)
 
 
-def render_transcript_markdown(stored: StoredSession, report: Report) -> str:
+def render_transcript_markdown(stored: LoadedSession, report: Report) -> str:
     """The transcript, then the report. Candidate, bank and LLM text is escaped: it reads as
     the literal text that was typed or stored, never as live HTML or Markdown."""
-    state = SessionState.model_validate_json(stored.state_json)
+    state = stored.state
     cfg = state.config
     e = md_escape
-    graded_by = grader_label(stored.grader, count_graders(json.loads(stored.state_json)))
+    graded_by = grader_label(stored.grader, stored.graded_by)
     lines = [
         f"# Interview session {e(stored.id)}",
         "",

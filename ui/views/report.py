@@ -25,14 +25,13 @@ def _label(summary) -> str:
 def _stored_report(db: str, session_id: str, version: int, _data_key: tuple):
     """A finished or paused session's report, rebuilt only when the session changes."""
     from interviewer.agent.report import build_report
-    from interviewer.agent.state import SessionState
+    from interviewer.agent.repository import SessionRepository
 
     s = resources.settings()
     store = resources.store(s)
-    stored = store.get(session_id, with_turns=False)
-    state = SessionState.model_validate_json(stored.state_json)
+    stored = SessionRepository(store).load(session_id)
     return build_report(
-        state,
+        stored.state,
         session_id=stored.id,
         source=resources.bank(s),
         store=store,
