@@ -76,19 +76,13 @@ def make_grader(kind: str, s: Settings) -> Grader:
 
 def engine(llm: LLMChoice | None = None) -> InterviewEngine:
     """An engine whose grader is built on first use, so a question shows before heavy imports."""
-    from interviewer.agent.engine import InterviewEngine, LazyGrader
-    from interviewer.agent.phrasing import make_phraser
+    from interviewer.agent.composition import build_interview
 
     s = settings(llm)
     kind = llm.grader_kind if llm is not None else "offline"
-    label = s.llm_model if kind == "llm" else "offline"
-    grader = LazyGrader(lambda: make_grader(kind, s), label)
     # The bank is shared by every browser session, so it gets settings without the LLM key.
-    return InterviewEngine(
-        source=bank(settings()),
-        grader=grader,
-        store=store(s),
-        phraser=make_phraser(kind == "llm"),
+    return build_interview(
+        s, kind=kind, source=bank(settings()), store=store(s), grader_factory=make_grader
     )
 
 

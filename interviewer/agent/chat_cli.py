@@ -88,12 +88,6 @@ def default_source(settings: Settings) -> QuestionSource:
     return bank
 
 
-def default_grader(kind: str, settings: Settings) -> Grader:
-    from interviewer.grading import make_grader
-
-    return make_grader(kind, settings)
-
-
 class CliError(RuntimeError):
     """A problem to print (it says the fix) before exiting with status 2."""
 
@@ -135,32 +129,14 @@ class _Cli:
         return requested.value
 
     def engine(self, settings: Settings, store, kind: str) -> InterviewEngine:
-        from interviewer.agent.engine import InterviewEngine, LazyGrader
-        from interviewer.agent.phrasing import make_phraser
+        from interviewer.agent.composition import build_interview
 
-        source = self.source_factory(settings)
-        label = settings.llm_model if kind == "llm" else "offline"
-        grader = LazyGrader(lambda: self.grader_factory(kind, settings), label)
-        line_writer = None
-        if kind == "llm":
-            from interviewer.agent.lines import WRAP_UP_DEADLINE, LLMLineWriter
-            from interviewer.llm import wire_style
-
-            def chat_model():
-                return grader.get().chat_model  # type: ignore[attr-defined]
-
-            # A short deadline: the closing line is a nicety, the template one is fine.
-            line_writer = LLMLineWriter(
-                chat_model,
-                timeout=min(WRAP_UP_DEADLINE, settings.llm_timeout),
-                wire=wire_style(settings),
-            )
-        return InterviewEngine(
-            source=source,
-            grader=grader,
+        return build_interview(
+            settings,
+            kind=kind,
+            source=self.source_factory(settings),
             store=store,
-            phraser=make_phraser(kind == "llm"),
-            line_writer=line_writer,
+            grader_factory=self.grader_factory,
         )
 
     # -- rendering ----------------------------------------------------------------------------
@@ -429,6 +405,8 @@ def register(
     the embedding model; tests pass their own.
     """
     warm = warm_up or default_warm_up
+    from interviewer.agent.composition import default_grader
+
     cli = _Cli(source_factory or default_source, grader_factory or default_grader)
 
     @app.command()
