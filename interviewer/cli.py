@@ -452,7 +452,7 @@ def ui(
 def _register_optional() -> None:
     """Mount sub-commands that live with their features."""
     try:
-        from interviewer.agent.chat_cli import register
+        from ui.terminal import register
     except ImportError:
         pass
     else:

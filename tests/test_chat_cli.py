@@ -17,7 +17,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from interviewer.agent.chat_cli import register
+from ui.terminal import register
 from interviewer.store import SessionStore
 from tests.agent_fakes import KeywordGrader, answer_for, sample_questions, sample_source
 
@@ -175,7 +175,7 @@ RUNNER = textwrap.dedent(
     import os, sys, time
     sys.path.insert(0, {repo!r})
     import typer
-    from interviewer.agent.chat_cli import register
+    from ui.terminal import register
     from tests.agent_fakes import KeywordGrader, sample_source
 
     class SlowGrader(KeywordGrader):
@@ -382,7 +382,7 @@ def test_torch_is_not_imported_before_the_first_question_prints(runner_script, t
 def test_locked_database_mid_session_is_retried_and_no_answer_is_lost(data_dir, monkeypatch):
     import threading
 
-    from interviewer.agent import chat_cli
+    from ui import terminal as chat_cli
 
     monkeypatch.setattr(
         chat_cli._Cli,
@@ -452,7 +452,7 @@ def test_a_session_moved_on_elsewhere_is_not_retried_and_says_what_to_do(data_di
 
 
 def test_when_only_the_grade_cannot_be_saved_the_answer_is_still_kept(data_dir, monkeypatch):
-    from interviewer.agent import chat_cli
+    from ui import terminal as chat_cli
     from interviewer.store import StoreLockedError
 
     monkeypatch.setattr(chat_cli.time, "sleep", lambda s: None)

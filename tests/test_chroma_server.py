@@ -138,7 +138,7 @@ def _chat_app(killer):
     """The real CLI with the real Chroma bank; the grader kills the server when told to."""
     import typer
 
-    from interviewer.agent.chat_cli import register
+    from ui.terminal import register
     from tests.agent_fakes import KeywordGrader
 
     class Grader(KeywordGrader):

@@ -256,7 +256,7 @@ def test_a_slow_wrap_up_line_gives_way_to_the_fixed_closing_line(tmp_path):
 
 
 def test_the_chat_wrap_up_uses_the_short_deadline_not_the_grading_timeout(data_dir):
-    from interviewer.agent.chat_cli import _Cli
+    from ui.terminal import _Cli
     from interviewer.store import SessionStore
     from tests.agent_fakes import KeywordGrader, sample_source
 
@@ -273,7 +273,7 @@ def test_the_chat_wrap_up_uses_the_short_deadline_not_the_grading_timeout(data_d
 def test_sessions_are_labelled_by_what_actually_graded_them(data_dir, monkeypatch):
     import typer
 
-    from interviewer.agent.chat_cli import register
+    from ui.terminal import register
     from tests.agent_fakes import KeywordGrader, sample_source
 
     monkeypatch.setenv("INTERVIEWER_LLM_PROVIDER", "openai-compatible")

@@ -174,7 +174,7 @@ RUNNER = textwrap.dedent(
     import sys
     sys.path.insert(0, {repo!r})
     import typer
-    from interviewer.agent.chat_cli import register
+    from ui.terminal import register
     from interviewer.grading.llm import make_llm_grader
     from tests.agent_fakes import KeywordGrader, sample_source
     from tests.llm_fixtures import NO_SUPPORT_CHECK  # this test is about saving, not evidence

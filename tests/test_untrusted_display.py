@@ -11,7 +11,7 @@ import typer
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
-from interviewer.agent.chat_cli import register
+from ui.terminal import register
 from interviewer.display import md_code_block, md_escape, rich_escape, strip_terminal_codes
 from interviewer.models import Question, ReferenceAnswer
 from interviewer.source import InMemorySource

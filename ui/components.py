@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from interviewer.agent.phrasing import Message, MessageKind
-from interviewer.agent.replies import grader_label, grader_notes
-from interviewer.models import SCORE_BANDS, Verdict
+from interviewer.agent import SCORE_BANDS, Message, MessageKind, Verdict, grader_label, grader_notes
 from ui.state import (
     Turn,
     checklist,
@@ -27,9 +25,7 @@ from ui.state import (
 )
 
 if TYPE_CHECKING:
-    from interviewer.agent.report import Report
-    from interviewer.agent.state import QuestionRecord, SessionState
-    from interviewer.models import Grade
+    from interviewer.agent import Grade, QuestionRecord, Report, SessionState
 
 ASSISTANT_AVATAR = ":material/record_voice_over:"
 USER_AVATAR = ":material/person:"
@@ -314,7 +310,7 @@ def trend_chart(rows: list[tuple[str, float, str, float, int]]):
 
 def report_view(report: Report, *, key: str) -> None:
     """The whole end-of-session report, with charts and downloads."""
-    from interviewer.agent.report import render_json, render_markdown
+    from interviewer.agent import render_json, render_markdown
 
     cols = st.columns(4)
     cols[0].metric("Overall", _fmt(report.overall))

@@ -16,11 +16,7 @@ import streamlit as st
 from interviewer.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from interviewer.agent.engine import InterviewEngine
-    from interviewer.bank import ChromaBank
-    from interviewer.grading.base import Grader
-    from interviewer.llm import ConnectionCheck
-    from interviewer.store import SessionStore
+    from interviewer.agent import ChromaBank, ConnectionCheck, Grader, InterviewEngine, SessionStore
     from ui.state import LLMChoice
 
 log = logging.getLogger(__name__)
@@ -37,7 +33,7 @@ def _bank_key(s: Settings) -> tuple:
 
 @st.cache_resource(show_spinner=False)
 def _bank(key: tuple, _settings: Settings) -> ChromaBank:
-    from interviewer.bank import ChromaBank
+    from interviewer.agent import ChromaBank
 
     return ChromaBank(_settings)
 
@@ -49,7 +45,7 @@ def bank(s: Settings) -> ChromaBank:
 
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> SessionStore:
-    from interviewer.store import SessionStore
+    from interviewer.agent import SessionStore
 
     return SessionStore(path)
 
@@ -60,7 +56,7 @@ def store(s: Settings) -> SessionStore:
 
 @st.cache_resource(show_spinner=False)
 def _offline_grader(key: tuple, _settings: Settings) -> Grader:
-    from interviewer.grading import make_grader
+    from interviewer.agent import default_grader as make_grader
 
     return make_grader("offline", _settings)
 
@@ -69,14 +65,14 @@ def make_grader(kind: str, s: Settings) -> Grader:
     """The grader of this kind; the offline one is shared, an LLM one is built per session."""
     if kind == "offline":
         return _offline_grader((s.embedding_model,), s)
-    from interviewer.grading import make_grader as build
+    from interviewer.agent import default_grader as build
 
     return build(kind, s)
 
 
 def engine(llm: LLMChoice | None = None) -> InterviewEngine:
     """An engine whose grader is built on first use, so a question shows before heavy imports."""
-    from interviewer.agent.composition import build_interview
+    from interviewer.agent import build_interview
 
     s = settings(llm)
     kind = llm.grader_kind if llm is not None else "offline"
@@ -87,7 +83,7 @@ def engine(llm: LLMChoice | None = None) -> InterviewEngine:
 
 
 def check_connection(llm: LLMChoice) -> ConnectionCheck:
-    from interviewer.llm import check_connection as check
+    from interviewer.agent import check_llm_connection as check
 
     return check(settings(llm))
 
@@ -96,7 +92,7 @@ def check_connection(llm: LLMChoice) -> ConnectionCheck:
 def _warm_up(model: str, _grader: Grader) -> bool:
     import threading
 
-    from interviewer.embedding import start_warm_up
+    from interviewer.agent import start_model_warm_up as start_warm_up
 
     loading = start_warm_up(model)
 

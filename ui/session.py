@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from interviewer.agent.phrasing import Message, MessageKind
+from interviewer.agent import Message, MessageKind
 from ui import resources
 from ui.state import (
     SESSION_PARAM,
@@ -27,8 +27,7 @@ from ui.state import (
 )
 
 if TYPE_CHECKING:
-    from interviewer.agent.config import SessionConfig
-    from interviewer.agent.engine import InterviewSession, TurnResult
+    from interviewer.agent import InterviewSession, SessionConfig, TurnResult
 
 SESSION = "interview_session"
 TRANSCRIPT = "interview_transcript"
@@ -98,7 +97,7 @@ def resume(session_id: str, llm: LLMChoice) -> InterviewSession:
     An answer saved before a crash but never graded is graded first (by `engine.resume`); its
     turn is then in the store, so the rebuilt chat shows it like any other.
     """
-    from interviewer.agent.replies import current_prompt_messages
+    from interviewer.agent import current_prompt_messages
 
     engine = resources.engine(llm)
     with st.spinner("Opening the session…"):
@@ -131,8 +130,7 @@ def follow_url(llm: LLMChoice) -> None:
         return
     if live is not None and live.id == wanted:
         return
-    from interviewer.source import SourceUnavailable, bank_outage_message
-    from interviewer.store import StoreError
+    from interviewer.agent import SourceUnavailable, StoreError, bank_outage_message
 
     try:
         resume(wanted, llm)
@@ -183,9 +181,12 @@ def _submit(
     stream_to: Any,
     held: list[BaseException],
 ) -> TurnResult | None:
-    from interviewer.agent.engine import GradingError
-    from interviewer.source import SourceUnavailable
-    from interviewer.store import ConcurrentSessionError, StoreError
+    from interviewer.agent import (
+        ConcurrentSessionError,
+        GradingError,
+        SourceUnavailable,
+        StoreError,
+    )
 
     if command is None and not text.strip():
         st.session_state[NOTICE] = Notice(
@@ -210,7 +211,7 @@ def _submit(
         st.session_state[NOTICE] = Notice("error", message, answer=text)
         return None
     except SourceUnavailable as exc:
-        from interviewer.source import bank_outage_message
+        from interviewer.agent import bank_outage_message
 
         message = bank_outage_message(str(exc), resources.settings(), "reload this page")
         if command is None:  # the engine saved the answer before it needed the bank
@@ -281,7 +282,7 @@ def _submit_streaming(
 
 def retry_save(session: InterviewSession) -> None:
     """Write the turn that failed to save, once the database is usable again."""
-    from interviewer.store import StoreError
+    from interviewer.agent import StoreError
 
     notice: Notice | None = st.session_state.get(NOTICE)
     before = session.state

@@ -16,11 +16,19 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from interviewer.agent.drill import PointStatus, point_feedback
-from interviewer.agent.phrasing import Message, MessageKind
-from interviewer.agent.replies import question_message
-from interviewer.agent.state import Outcome, QuestionRecord, SessionState
-from interviewer.models import SCORE_BANDS, Grade, Verdict
+from interviewer.agent import (
+    SCORE_BANDS,
+    Grade,
+    Message,
+    MessageKind,
+    Outcome,
+    PointStatus,
+    QuestionRecord,
+    SessionState,
+    Verdict,
+    point_feedback,
+    question_message,
+)
 
 # The spaced-repetition history is per candidate; the UI practises as one person.
 CANDIDATE = "default"

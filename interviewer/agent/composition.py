@@ -60,3 +60,35 @@ def build_interview(
         phraser=make_phraser(kind == "llm"),
         line_writer=line_writer,
     )
+
+
+def open_bank(settings: Settings):  # -> ChromaBank, imported lazily (chromadb is heavy)
+    """The Chroma question bank the settings describe (raises BankUnavailable, with the fix)."""
+    from interviewer.bank import ChromaBank
+
+    return ChromaBank(settings)
+
+
+def open_store(settings: Settings) -> SessionStore:
+    return SessionStore(settings.sessions_db)
+
+
+def check_llm_connection(settings: Settings):
+    """One tiny request to the configured LLM; a ConnectionCheck that says what to fix."""
+    from interviewer.llm import check_connection
+
+    return check_connection(settings)
+
+
+def start_model_warm_up(model: str):
+    """Load the embedding model in a daemon thread (the first question shows meanwhile)."""
+    from interviewer.embedding import start_warm_up
+
+    return start_warm_up(model)
+
+
+def warm_up_models(model: str) -> None:
+    """Load the embedding model and run one tiny batch (blocking)."""
+    from interviewer.embedding import warm_up
+
+    warm_up(model)

@@ -212,8 +212,7 @@ def upload_section(bank, s) -> None:
 
 
 def page() -> None:
-    from interviewer.bank import BankUnavailable
-    from interviewer.models import Difficulty
+    from interviewer.agent import BankUnavailable, Difficulty
 
     st.title("Question bank")
     s = resources.settings()

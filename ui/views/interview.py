@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from interviewer.agent.config import MAX_FOLLOW_UPS, MAX_QUESTIONS, DifficultySetting, Mode
+from interviewer.agent import MAX_FOLLOW_UPS, MAX_QUESTIONS, DifficultySetting, Mode
 from ui import resources
 from ui import session as live
 
@@ -50,7 +50,7 @@ def _defaults() -> None:
 
 
 def session_config():
-    from interviewer.agent.config import SessionConfig
+    from interviewer.agent import SessionConfig
     from ui.state import CANDIDATE
 
     llm = live.llm_choice()
@@ -67,9 +67,7 @@ def session_config():
 
 
 def _start() -> None:
-    from interviewer.agent.engine import SetupError
-    from interviewer.source import SourceUnavailable, bank_outage_message
-    from interviewer.store import StoreError
+    from interviewer.agent import SetupError, SourceUnavailable, StoreError, bank_outage_message
     from ui import session as live
 
     try:
@@ -282,7 +280,7 @@ def actions(session) -> None:
 
 def retry_button(session) -> None:
     """Practice mode, right after a question is graded: a fresh attempt at it."""
-    from interviewer.agent.state import retryable
+    from interviewer.agent import retryable
 
     if retryable(session.state) is None:
         return
@@ -329,7 +327,7 @@ def page() -> None:
     _defaults()
     categories_slot, start_slot = sidebar()
 
-    from interviewer.bank import BankUnavailable
+    from interviewer.agent import BankUnavailable
     from ui import session as live
 
     try:
@@ -339,7 +337,7 @@ def page() -> None:
         st.error(str(exc), icon=":material/error:")
         st.stop()
     except Exception as exc:  # a Chroma server that went away after the bank was opened
-        from interviewer.source import bank_outage_message
+        from interviewer.agent import bank_outage_message
 
         problem = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         st.error(

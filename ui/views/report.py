@@ -24,8 +24,7 @@ def _label(summary) -> str:
 @st.cache_data(show_spinner=False, max_entries=32)
 def _stored_report(db: str, session_id: str, version: int, _data_key: tuple):
     """A finished or paused session's report, rebuilt only when the session changes."""
-    from interviewer.agent.report import build_report
-    from interviewer.agent.repository import SessionRepository
+    from interviewer.agent import SessionRepository, build_report
 
     s = resources.settings()
     store = resources.store(s)
@@ -78,9 +77,7 @@ def page() -> None:
 
 def redrill_button(session_id: str) -> None:
     """One click: a new practice session made of the points this one left open."""
-    from interviewer.agent.config import MAX_QUESTIONS, Mode, SessionConfig
-    from interviewer.agent.engine import SetupError
-    from interviewer.store import StoreError
+    from interviewer.agent import MAX_QUESTIONS, Mode, SessionConfig, SetupError, StoreError
 
     engine = resources.engine()
     try:

@@ -26,15 +26,25 @@ from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
-from interviewer.agent.config import MAX_FOLLOW_UPS, MAX_QUESTIONS, DifficultySetting, Mode
-from interviewer.agent.phrasing import Message, MessageKind
+from interviewer.agent import (
+    MAX_FOLLOW_UPS,
+    MAX_QUESTIONS,
+    DifficultySetting,
+    Message,
+    MessageKind,
+    Mode,
+)
 from interviewer.display import rich_escape, strip_terminal_codes
 
 if TYPE_CHECKING:
-    from interviewer.agent.engine import InterviewEngine, InterviewSession, TurnResult
-    from interviewer.grading.base import Grader
+    from interviewer.agent import (
+        Grader,
+        InterviewEngine,
+        InterviewSession,
+        QuestionSource,
+        TurnResult,
+    )
     from interviewer.settings import Settings
-    from interviewer.source import QuestionSource
 
 SourceFactory = Callable[["Settings"], "QuestionSource"]
 GraderFactory = Callable[[str, "Settings"], "Grader"]
@@ -68,8 +78,7 @@ PREFIX = {MessageKind.follow_up: "Follow-up: "}
 
 
 def default_source(settings: Settings) -> QuestionSource:
-    from interviewer.bank import BankUnavailable, ChromaBank
-    from interviewer.source import bank_outage_message
+    from interviewer.agent import BankUnavailable, ChromaBank, bank_outage_message
 
     try:
         bank = ChromaBank(settings)
@@ -109,7 +118,7 @@ class _Cli:
         return get_settings(data_dir=data_dir) if data_dir else get_settings()
 
     def store(self, settings: Settings):
-        from interviewer.store import SessionStore
+        from interviewer.agent import SessionStore
 
         return SessionStore(settings.sessions_db)
 
@@ -129,7 +138,7 @@ class _Cli:
         return requested.value
 
     def engine(self, settings: Settings, store, kind: str) -> InterviewEngine:
-        from interviewer.agent.composition import build_interview
+        from interviewer.agent import build_interview
 
         return build_interview(
             settings,
@@ -187,7 +196,7 @@ class _Cli:
 
     def save_with_retry(self, session: InterviewSession, interactive: bool) -> TurnResult | None:
         """After a StoreError: retry writing the kept turn until it works or the user gives up."""
-        from interviewer.store import ConcurrentSessionError, StoreError, StoreReadOnlyError
+        from interviewer.agent import ConcurrentSessionError, StoreError, StoreReadOnlyError
 
         attempts = 0
         while True:
@@ -239,7 +248,7 @@ class _Cli:
         self.show(session.recovered.messages)
 
     def bank_down(self, exc: Exception, settings: Settings, session_id: str | None) -> str:
-        from interviewer.source import bank_outage_message
+        from interviewer.agent import bank_outage_message
 
         if session_id is None:
             return bank_outage_message(str(exc), settings, "run `interviewer chat` again")
@@ -254,9 +263,12 @@ class _Cli:
         self, session: InterviewSession, first: TurnResult, *, start_warm_up, settings: Settings
     ) -> int:
         """Drive a session until it ends or input runs out. Returns the exit status."""
-        from interviewer.agent.engine import GradingError
-        from interviewer.source import SourceUnavailable
-        from interviewer.store import ConcurrentSessionError, StoreError
+        from interviewer.agent import (
+            ConcurrentSessionError,
+            GradingError,
+            SourceUnavailable,
+            StoreError,
+        )
 
         interactive = sys.stdin.isatty()
         if first is session.opening:
@@ -322,7 +334,7 @@ class _Cli:
         return 0
 
     def final_report(self, session: InterviewSession) -> None:
-        from interviewer.agent.report import render_markdown
+        from interviewer.agent import render_markdown
 
         report = session.report()
         if report.answered == 0:
@@ -340,7 +352,7 @@ class _Cli:
 
 
 def default_warm_up(settings: Settings) -> None:
-    from interviewer.embedding import warm_up
+    from interviewer.agent import warm_up_models as warm_up
 
     warm_up(settings.embedding_model)
 
@@ -405,7 +417,7 @@ def register(
     the embedding model; tests pass their own.
     """
     warm = warm_up or default_warm_up
-    from interviewer.agent.composition import default_grader
+    from interviewer.agent import default_grader
 
     cli = _Cli(source_factory or default_source, grader_factory or default_grader)
 
@@ -484,10 +496,7 @@ def register(
         interviewer chat --redrill 1a2b3c4d5e6f  ·
         printf 'my answer\\n/skip\\n' | interviewer chat -n 2
         """
-        from interviewer.agent.config import SessionConfig
-        from interviewer.agent.engine import SetupError
-        from interviewer.source import SourceUnavailable
-        from interviewer.store import StoreError
+        from interviewer.agent import SessionConfig, SetupError, SourceUnavailable, StoreError
 
         try:
             settings = cli.settings(data_dir)
@@ -538,9 +547,7 @@ def register(
 
         An answer that was saved but not graded when the session stopped is graded first.
         """
-        from interviewer.agent.repository import SessionRepository
-        from interviewer.source import SourceUnavailable
-        from interviewer.store import StoreError
+        from interviewer.agent import SessionRepository, SourceUnavailable, StoreError
 
         try:
             settings = cli.settings(data_dir)
@@ -598,7 +605,7 @@ def register(
         `--json` prints a list of {"id", "created_at", "status", "questions_total",
         "questions_done", "score", "categories", "grader", ...}.
         """
-        from interviewer.store import StoreError
+        from interviewer.agent import StoreError
 
         try:
             settings = cli.settings(data_dir)
@@ -632,8 +639,7 @@ def register(
         cli.out.print(table)
 
     def _load(session_id: str, data_dir: Path | None, with_search: bool):
-        from interviewer.agent.report import build_report
-        from interviewer.agent.repository import SessionRepository
+        from interviewer.agent import SessionRepository, build_report
 
         settings = cli.settings(data_dir)
         if not settings.sessions_db.exists():
@@ -681,8 +687,7 @@ def register(
         data_dir: DataDir = None,
     ) -> None:
         """Export a session: every question, answer, grade and reply, plus the report."""
-        from interviewer.agent.export import render_export_json, render_transcript_markdown
-        from interviewer.store import StoreError
+        from interviewer.agent import StoreError, render_export_json, render_transcript_markdown
 
         try:
             stored, report = _load(session_id, data_dir, with_search=False)
@@ -710,8 +715,7 @@ def register(
         answer), strengths, the three weakest areas with bank questions to study, and the
         per-category trend against your earlier sessions.
         """
-        from interviewer.agent.report import render_json, render_markdown
-        from interviewer.store import StoreError
+        from interviewer.agent import StoreError, render_json, render_markdown
 
         try:
             _stored, rep = _load(session_id, data_dir, with_search=True)
@@ -721,7 +725,7 @@ def register(
 
 
 def main() -> None:
-    """Run these commands alone (`python -m interviewer.agent.chat_cli chat ...`)."""
+    """Run these commands alone (`python -m ui.terminal chat ...`)."""
     app = typer.Typer(no_args_is_help=True)
     register(app)
     app()
