@@ -17,9 +17,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from ui.terminal import register
 from interviewer.store import SessionStore
 from tests.agent_fakes import KeywordGrader, answer_for, sample_questions, sample_source
+from ui.terminal import register
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = {q.id: q for q in sample_questions()}
@@ -452,8 +452,8 @@ def test_a_session_moved_on_elsewhere_is_not_retried_and_says_what_to_do(data_di
 
 
 def test_when_only_the_grade_cannot_be_saved_the_answer_is_still_kept(data_dir, monkeypatch):
-    from ui import terminal as chat_cli
     from interviewer.store import StoreLockedError
+    from ui import terminal as chat_cli
 
     monkeypatch.setattr(chat_cli.time, "sleep", lambda s: None)
     real_commit = SessionStore.commit_turn

@@ -138,8 +138,8 @@ def _chat_app(killer):
     """The real CLI with the real Chroma bank; the grader kills the server when told to."""
     import typer
 
-    from ui.terminal import register
     from tests.agent_fakes import KeywordGrader
+    from ui.terminal import register
 
     class Grader(KeywordGrader):
         def grade(self, question, answer, *, criteria=None):

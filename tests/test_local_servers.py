@@ -256,9 +256,9 @@ def test_a_slow_wrap_up_line_gives_way_to_the_fixed_closing_line(tmp_path):
 
 
 def test_the_chat_wrap_up_uses_the_short_deadline_not_the_grading_timeout(data_dir):
-    from ui.terminal import _Cli
     from interviewer.store import SessionStore
     from tests.agent_fakes import KeywordGrader, sample_source
+    from ui.terminal import _Cli
 
     cli = _Cli(lambda s: sample_source(), lambda kind, s: KeywordGrader())
     settings = get_settings(_env_file=None, llm_provider="openai-compatible", llm_model="m")
@@ -273,8 +273,8 @@ def test_the_chat_wrap_up_uses_the_short_deadline_not_the_grading_timeout(data_d
 def test_sessions_are_labelled_by_what_actually_graded_them(data_dir, monkeypatch):
     import typer
 
-    from ui.terminal import register
     from tests.agent_fakes import KeywordGrader, sample_source
+    from ui.terminal import register
 
     monkeypatch.setenv("INTERVIEWER_LLM_PROVIDER", "openai-compatible")
     monkeypatch.setenv("INTERVIEWER_LLM_MODEL", "gemma-3-270m")

@@ -26,7 +26,6 @@ from interviewer.models import Difficulty, Grade, KeyPointVerdict, Verdict
 from interviewer.settings import get_settings
 from ui.state import (
     LLMChoice,
-    card_index,
     checklist,
     escape_markdown,
     grader_badge,
@@ -123,15 +122,20 @@ def _grade(*verdicts: Verdict, fallback: bool = False) -> Grade:
     )
 
 
-def test_card_index_marks_only_the_question_closed_in_this_step():
-    open_ = _record(0)
-    closed = _record(0, grade=_grade(Verdict.covered, Verdict.missed), outcome=Outcome.answered)
-    before = _state(open_)
-    after = _state(closed, _record(1))
-    assert card_index(before, after) == 0
-    assert card_index(after, after) is None
-    unanswered = _record(0, outcome=Outcome.unanswered)
-    assert card_index(before, _state(unanswered, phase="finished")) is None
+def test_the_turn_result_names_the_question_whose_card_follows(tmp_path):
+    from interviewer.agent import InterviewEngine, SessionStore
+    from tests.agent_fakes import KeywordGrader, answer_for, sample_questions, sample_source
+
+    engine = InterviewEngine(
+        source=sample_source(), grader=KeywordGrader(), store=SessionStore(tmp_path / "s.db")
+    )
+    session = engine.start(SessionConfig(questions=2, follow_ups=1, seed=3, categories=["Core ML"]))
+    assert session.opening.closed_index is None
+    question = {q.id: q for q in sample_questions()}[session.state.current.question_id]
+    partial = session.submit(answer_for(question, 1))
+    assert partial.closed_index is None and partial.follow_up  # a follow-up, no card yet
+    closed = session.submit("I don't know")
+    assert closed.closed_index == 0 and closed.follow_up is None
 
 
 def test_checklist_symbols_and_follow_up_recovery():

@@ -11,12 +11,12 @@ import typer
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
-from ui.terminal import register
 from interviewer.display import md_code_block, md_escape, rich_escape, strip_terminal_codes
 from interviewer.models import Question, ReferenceAnswer
 from interviewer.source import InMemorySource
 from interviewer.store import SessionStore
 from tests.agent_fakes import KeywordGrader
+from ui.terminal import register
 
 HOSTILE = (
     "<script>alert(1)</script> <img src=x onerror=alert(2)> [click](javascript:alert(3)) "

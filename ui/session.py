@@ -21,7 +21,6 @@ from ui.state import (
     SESSION_PARAM,
     LLMChoice,
     Turn,
-    card_index,
     session_from_params,
     transcript_from_turns,
 )
@@ -196,7 +195,6 @@ def _submit(
         )
         return None
     st.session_state.pop(NOTICE, None)
-    before = session.state
     try:
         if stream_to is None or command is not None:
             result = session.submit(text)
@@ -233,7 +231,7 @@ def _submit(
     except StoreError as exc:
         st.session_state[NOTICE] = Notice("error", str(exc), retry=session.has_unsaved, answer=text)
         return None
-    _record(before, session, text, command or result.command, result)
+    _record(session, text, command or result.command, result)
     return result
 
 
@@ -285,47 +283,32 @@ def retry_save(session: InterviewSession) -> None:
     from interviewer.agent import StoreError
 
     notice: Notice | None = st.session_state.get(NOTICE)
-    before = session.state
     try:
         result = session.retry_save()
     except StoreError as exc:
         st.session_state[NOTICE] = Notice("error", str(exc), retry=session.has_unsaved)
         return
     st.session_state.pop(NOTICE, None)
-    _record(before, session, notice.answer or "" if notice else "", result.command, result)
+    _record(session, notice.answer or "" if notice else "", result.command, result)
 
 
-def _record(
-    before, session: InterviewSession, text: str, command: str | None, result: TurnResult
-) -> None:
-    _prepare_next(session)
+def _record(session: InterviewSession, text: str, command: str | None, result: TurnResult) -> None:
     turns = transcript()
     turns.append(Turn(role="user", text=text, command=command))
     turns.append(
         Turn(
             role="assistant",
             messages=list(result.messages),
-            closed=card_index(before, session.state),
+            closed=result.closed_index,
         )
     )
     st.session_state.pop(REPORT, None)
 
 
 def _prepare_next(session: InterviewSession) -> None:
-    """Encode the question now out while the candidate reads it (offline grader only).
-
-    The offline grader caches a question's encoded key points on first use; doing that in the
-    background leaves only the answer to encode when it arrives.
-    """
-    if session.state.current is None or session.state.config.grader != "offline":
-        return
-
-    def run() -> None:
-        # Only a head start: if it fails, grading the answer prepares the question anyway.
-        with contextlib.suppress(Exception):
-            session.prefetch()
-
-    threading.Thread(target=run, name="prepare-question", daemon=True).start()
+    """Encode the question now out while the candidate reads it (offline grader only: the
+    model is already loading in the background; an LLM grader needs no preparation)."""
+    session.prefetch_in_background(build=session.state.config.grader == "offline")
 
 
 def report(session: InterviewSession):

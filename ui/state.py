@@ -76,22 +76,6 @@ class Turn:
     command: str | None = None
 
 
-def closed_indexes(before: SessionState, after: SessionState) -> list[int]:
-    """Questions that were open (or not yet asked) before a step and are closed after it."""
-    out = []
-    for i, rec in enumerate(after.records):
-        was_open = i >= len(before.records) or before.records[i].open
-        if was_open and not rec.open:
-            out.append(i)
-    return out
-
-
-def card_index(before: SessionState, after: SessionState) -> int | None:
-    """The question whose grade card follows this step, if one closed with a score."""
-    scored = [i for i in closed_indexes(before, after) if after.records[i].scored]
-    return scored[-1] if scored else None
-
-
 def user_label(text: str, command: str | None) -> str:
     """What the candidate's bubble shows: the answer, or the command they chose."""
     if command:

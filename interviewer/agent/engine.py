@@ -117,6 +117,10 @@ class TurnResult(BaseModel):
     command: str | None = None
     saved: bool  # whether this step changed the stored session
     grader: str  # the session's grader label
+    # The events a front end draws: the question closed with a score in this step (its grade
+    # card follows), and the follow-up asked in this step.
+    closed_index: int | None = None
+    follow_up: str | None = None
 
 
 class LazyGrader:
@@ -458,13 +462,16 @@ class InterviewSession:
         rec = state.current
         return (len(state.records), len(rec.follow_ups) if rec else -1)
 
-    def _prefetch_in_background(self) -> None:
+    def prefetch_in_background(self, *, build: bool = False) -> None:
+        """`prefetch` in a daemon thread: the question is prepared while the candidate reads.
+
+        A lazy grader not built yet is left alone (building it would import torch before the
+        first paint) unless `build`: a front end that has already started loading the model
+        asks for it when a session opens."""
         grader = self.engine.grader
-        if not hasattr(grader, "prepare"):
+        if not hasattr(grader, "prepare") or self.state.current is None:
             return
-        # A lazy grader not built yet is left to the front end's warm-up, which prefetches
-        # once the model is loaded (building it here would import torch too early).
-        if isinstance(grader, LazyGrader) and not grader.ready:
+        if isinstance(grader, LazyGrader) and not grader.ready and not build:
             return
         threading.Thread(target=self._prefetch_quietly, name="prefetch", daemon=True).start()
 
@@ -681,6 +688,8 @@ class InterviewSession:
                 "reply_json": json.dumps([m.model_dump(mode="json") for m in messages]),
             }
         )
+        scored = [e.index for e in closed if new_state.records[e.index].scored]
+        asked = [e.text for e in events if e.kind is sm.EventKind.follow_up and e.text]
         result = self._result(
             messages,
             saved=True,
@@ -688,6 +697,11 @@ class InterviewSession:
             grade=grade,
             command=command,
             question_score=closed[-1].score if closed else None,
+        ).model_copy(
+            update={
+                "closed_index": scored[-1] if scored else None,
+                "follow_up": asked[-1] if asked else None,
+            }
         )
         return _Pending(new_state, turn, scores, result)
 
@@ -709,7 +723,7 @@ class InterviewSession:
         before = self._prompt_key(self.state)
         self.state = pending.state
         if not self.state.done and self._prompt_key(self.state) != before:
-            self._prefetch_in_background()
+            self.prefetch_in_background()
         if pending.state.done and self.engine.line_writer is not None:
             return self._llm_wrap_up(pending.result)
         return pending.result
