@@ -20,6 +20,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Answers longer than this are cut before grading; the cut is reported in the grade's flags.
+MAX_ANSWER_CHARS = 20_000
+
 # --- cleaning -------------------------------------------------------------------------------
 
 # Zero-width and bidi control characters can hide text from a reader but not from a model.

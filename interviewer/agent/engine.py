@@ -47,14 +47,9 @@ from interviewer.agent.lines import LineWriter, valid_line, wrap_up_facts
 from interviewer.agent.phrasing import Message, MessageKind, Phraser, TemplatePhraser
 from interviewer.agent.replies import compose, current_prompt_messages, help_message
 from interviewer.agent.repository import SessionRepository
-from interviewer.agent.selection import (
-    PastGrade,
-    askable,
-    build_schedule,
-    category_weakness,
-    rank,
-)
-from interviewer.grading.base import MAX_ANSWER_CHARS, Grader
+from interviewer.agent.selection import ChoiceInput, PastGrade, askable, choose
+from interviewer.grading.base import Grader
+from interviewer.hygiene import MAX_ANSWER_CHARS, cut
 from interviewer.models import (
     Grade,
     Question,
@@ -256,6 +251,7 @@ class InterviewEngine:
         session_id = uuid.uuid4().hex[:12]
         state = sm.new_session(config, total)
         session = InterviewSession(self, session_id, state, version=0, candidates=ok)
+        session._read_choice_input()
         state, events = session._ask_next(state)
         session.version = self.sessions.create(
             session_id, state, grader=self.grader.name, now=self.clock()
@@ -328,7 +324,7 @@ class InterviewSession:
         self.version = version
         self.opening: TurnResult | None = None
         self._candidates = candidates
-        self._focus: dict[str, float] | None = None
+        self._choice: ChoiceInput | None = None
         self._questions: dict[str, Question] = {q.id: q for q in candidates or []}
         self._pending: _Pending | None = None
         # An answer the store refused to keep before grading; `retry_save` sends it again.
@@ -526,9 +522,8 @@ class InterviewSession:
         question = self._question(rec)
         criteria = state.criteria_for_answer()
         notes: list[Message] = []
-        graded_text = text
-        if len(text) > MAX_ANSWER_CHARS:
-            graded_text = text[:MAX_ANSWER_CHARS]
+        graded_text, was_cut = cut(text, MAX_ANSWER_CHARS)
+        if was_cut:
             notes.append(
                 Message(
                     kind=MessageKind.note,
@@ -544,8 +539,11 @@ class InterviewSession:
                 f"graded: send it again, or restart with --grader offline; `interviewer resume "
                 f"{self.id}` grades the saved answer first."
             ) from exc
-        if graded_text is not text and "truncated" not in grade.flags:
+        if was_cut and "truncated" not in grade.flags:
             grade = grade.model_copy(update={"flags": [*grade.flags, "truncated"]})
+        # The next question may be chosen in this transition: what that needs from the bank and
+        # the store is read now, after the answer is saved and graded, not halfway through.
+        self._read_choice_input()
         # A follow-up's grade was narrowed to one key point; its suggestions index that narrow
         # list, so only a first answer's notes may steer the follow-up.
         notes_grade = grade if not is_follow_up else grade.model_copy(update={"notes": None})
@@ -628,6 +626,8 @@ class InterviewSession:
         assert rec is not None
         now = self.engine.clock()
         phraser = self.engine.phraser
+        if command in (Command.skip, Command.idk):
+            self._read_choice_input()  # before the transition that may choose the next question
         if command is Command.hint:
             asked = state.pending_follow_up.text if state.pending_follow_up else ""
             new_state, events = sm.hint(
@@ -753,44 +753,31 @@ class InterviewSession:
         self._questions[question.id] = question
         return sm.ask(state, question, self.engine.clock())
 
+    def _read_choice_input(self) -> ChoiceInput:
+        """Read, once, what question choice needs from the bank and the store. Called before
+        a transition (`submit`, `start`, `resume`), so no transition waits on outside I/O
+        halfway through."""
+        if self._choice is None:
+            cfg = self.state.config
+            if self._candidates is None:
+                self._candidates, _ = self.engine.available(cfg)
+            focus = None
+            if cfg.focus and not cfg.redrill_of:
+                hits = self.engine.source.search(
+                    cfg.focus, k=max(len(self._candidates), 1), categories=cfg.categories or None
+                )
+                focus = {h.question.id: h.similarity for h in hits}
+            past = [
+                PastGrade(s.question_id, s.category, s.score, s.at)
+                for s in self.engine.sessions.history(cfg.candidate, exclude_session=self.id)
+            ]
+            self._choice = ChoiceInput(self._candidates, past, focus, in_order=bool(cfg.redrill_of))
+        return self._choice
+
     def _choose(self, state: sm.SessionState) -> Question | None:
         cfg = state.config
-        if self._candidates is None:
-            self._candidates, _ = self.engine.available(cfg)
-        if cfg.redrill_of:
-            # A re-drill goes through its points in order: the first session's order, most
-            # important point of each question first.
-            left = [q for q in self._candidates if q.id not in state.asked_ids]
-            return left[0] if left else None
-        if cfg.focus and self._focus is None:
-            hits = self.engine.source.search(
-                cfg.focus, k=max(len(self._candidates), 1), categories=cfg.categories or None
-            )
-            self._focus = {h.question.id: h.similarity for h in hits}
-        now = self.engine.clock()
-        past = [
-            PastGrade(s.question_id, s.category, s.score, s.at)
-            for s in self.engine.sessions.history(cfg.candidate, exclude_session=self.id)
-        ]
-        # This session's own closed questions count too: weak areas surface within a session.
-        past += [
-            PastGrade(r.question_id, r.category, r.score or 0.0, r.asked_at)
-            for r in state.records
-            if r.scored
-        ]
-        base_seed = cfg.seed if cfg.seed is not None else zlib.crc32(self.id.encode())
-        ranked = rank(
-            self._candidates,
-            asked_ids=state.asked_ids,
-            target=state.level,
-            reviews=build_schedule(past),
-            weakness=category_weakness(past),
-            now=now,
-            focus=self._focus,
-            session_categories=[r.category for r in state.records],
-            seed=base_seed + len(state.records),
-        )
-        return ranked[0].question if ranked else None
+        seed = cfg.seed if cfg.seed is not None else zlib.crc32(self.id.encode())
+        return choose(state, self._read_choice_input(), now=self.engine.clock(), seed=seed)
 
     def _question(self, rec: sm.QuestionRecord) -> Question:
         """The bank's question, or one rebuilt from the record if the bank changed since."""

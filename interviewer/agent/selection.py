@@ -26,8 +26,12 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from interviewer.models import Difficulty, Question
+
+if TYPE_CHECKING:
+    from interviewer.agent.state import SessionState
 
 DAY = 86_400.0
 START_EASE = 2.5
@@ -192,3 +196,40 @@ def askable(
             continue
         (ok if q.gradable else ungradable).append(q)
     return ok, ungradable
+
+
+@dataclass(frozen=True)
+class ChoiceInput:
+    """What choosing the next question needs from outside the session, read before a
+    transition (never in the middle of one): the questions this session may ask, the
+    candidate's grades from other sessions, and the focus similarities."""
+
+    candidates: list[Question]
+    past: list[PastGrade]
+    focus: dict[str, float] | None = None
+    in_order: bool = False  # a re-drill asks its questions in their given order
+
+
+def choose(state: SessionState, inp: ChoiceInput, *, now: float, seed: int) -> Question | None:
+    """The next question for `state`, or None when none is left. Pure."""
+    if inp.in_order:
+        left = [q for q in inp.candidates if q.id not in state.asked_ids]
+        return left[0] if left else None
+    # This session's own closed questions count too: weak areas surface within a session.
+    past = inp.past + [
+        PastGrade(r.question_id, r.category, r.score or 0.0, r.asked_at)
+        for r in state.records
+        if r.scored
+    ]
+    ranked = rank(
+        inp.candidates,
+        asked_ids=state.asked_ids,
+        target=state.level,
+        reviews=build_schedule(past),
+        weakness=category_weakness(past),
+        now=now,
+        focus=inp.focus,
+        session_categories=[r.category for r in state.records],
+        seed=seed + len(state.records),
+    )
+    return ranked[0].question if ranked else None

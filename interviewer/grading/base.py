@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from interviewer.hygiene import MAX_ANSWER_CHARS
 from interviewer.models import Grade, Question
 
-# Answers longer than this are cut before grading; the cut is reported in the grade's flags.
-MAX_ANSWER_CHARS = 20_000
+__all__ = ["MAX_ANSWER_CHARS", "Grader"]
 
 
 class Grader(Protocol):
