@@ -29,8 +29,8 @@ test: setup  ## run the whole test suite
 test-fast: setup  ## tests that need neither the model nor a browser
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
-lint: setup  ## ruff lint and format check
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+lint: setup  ## ruff lint, format check and the mypy type check
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 bench: setup  ## run every benchmark and print its figures
 	$(BIN)/python -m benchmarks

@@ -24,6 +24,7 @@ import os
 import random
 import statistics
 import time
+from typing import Any
 
 from interviewer.models import Question, ReferenceAnswer
 
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> None:
 
     shipped = entailment.MODEL_DIR / entailment.WEIGHTS
     graph = entailment.graph_path()
-    result = {
+    result: dict[str, Any] = {
         "cores": os.cpu_count(),
         "entailment": grader.entailment.describe(),
         "entailment_weights_mb": round(shipped.stat().st_size / 1e6, 1),
@@ -172,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
         "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "answers": "bank reference answers" if args.bank else "interview prose",
         "word_pieces_p50": pieces[len(pieces) // 2],
-        "word_pieces_p95": round(percentile(pieces, 0.95)),
+        "word_pieces_p95": round(percentile([float(p) for p in pieces], 0.95)),
     }
     if args.json:
         print(json.dumps(result))

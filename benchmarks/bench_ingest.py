@@ -23,6 +23,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 TOPICS = [
     "gradient boosting",
@@ -249,7 +250,7 @@ INGEST_LAYOUTS = {
 }
 
 
-def run(size: int, queries: int, layout: str = "qa") -> dict[str, float]:
+def run(size: int, queries: int, layout: str = "qa") -> dict[str, Any]:
     from ingest.parse import read_bank
     from ingest.pipeline import ingest
     from interviewer.bank import ChromaBank

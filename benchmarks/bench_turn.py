@@ -114,7 +114,9 @@ def run_sessions(source, inner, n_sessions: int, n_questions: int, *, ahead: boo
             session = engine.start(SessionConfig(questions=n_questions, follow_ups=1, seed=s))
             i = 0
             while not session.state.done:
-                q = source.get(session.state.current.question_id)
+                current = session.state.current
+                assert current is not None  # the session is not done
+                q = source.get(current.question_id)
                 text = realistic_answers(q, i + s)
                 if ahead:
                     prepare_ahead(inner, session)
@@ -240,6 +242,7 @@ def bench_llm_cost(n_questions: int) -> None:
         while not session.state.done:
             state = session.state
             rec = state.current
+            assert rec is not None  # the session is not done
             criteria = state.criteria_for_answer() or rec.criteria
             answer = realistic_answers(source.get(rec.question_id), answered)
             quote = " ".join(answer.split()[:6])

@@ -105,8 +105,12 @@ def turns(data_dir: Path, driver, n: int, think: float) -> list[float]:
             box = headless.type_answer(driver, answers[question])
             started = time.perf_counter()
             box.send_keys(Keys.ENTER)
+
+            def card_shown(c: int = cards) -> bool:
+                return len(headless.visible(driver, headless.GRADE_CARD)) > c
+
             headless.wait_for(
-                lambda c=cards: len(headless.visible(driver, headless.GRADE_CARD)) > c,
+                card_shown,
                 180,
                 f"grade card {i + 1}",
             )

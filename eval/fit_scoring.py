@@ -159,7 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "multi_cv": cv_multi(xm, tm, groups_m),
     }
     single = fit_logistic(xs, ys, ws, C_SINGLE)
-    multi = fit_logistic(*fractional(xm, tm), C_MULTI)
+    fx, fy, fw = fractional(xm, tm)
+    multi = fit_logistic(fx, fy, fw, C_MULTI)
     report["single_coef"] = dict(zip(FEATURES, np.round(single.coef, 3).tolist(), strict=True))
     report["multi_coef"] = dict(zip(FEATURES, np.round(multi.coef, 3).tolist(), strict=True))
     print(json.dumps(report, indent=1))
@@ -211,7 +212,8 @@ def cv_multi(x, t, groups) -> dict[str, float]:
     p = np.zeros(len(t))
     for test in grouped_folds(groups):
         train = np.setdiff1d(np.arange(len(t)), test)
-        p[test] = predict(fit_logistic(*fractional(x[train], t[train]), C_MULTI), x[test])
+        fx, fy, fw = fractional(x[train], t[train])
+        p[test] = predict(fit_logistic(fx, fy, fw, C_MULTI), x[test])
     return {
         "spearman": round(metrics.spearman(t, p), 4),
         "pearson": round(metrics.pearson(t, p), 4),

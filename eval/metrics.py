@@ -14,6 +14,8 @@ import numpy.typing as npt
 
 # Scores and grades: any sequence of numbers or a numpy array.
 Numbers = Sequence[float] | npt.NDArray[Any]
+# Labels: any sequence, or a numpy array of them.
+Values = Sequence[Any] | npt.NDArray[Any]
 
 
 def _arrays(*xs: Sequence[Any] | npt.NDArray[Any]) -> list[np.ndarray]:
@@ -56,7 +58,7 @@ def spearman(x: Numbers, y: Numbers) -> float:
     return pearson(rankdata(a), rankdata(b))
 
 
-def rmse(y_true: Sequence[float], y_pred: Sequence[float]) -> float:
+def rmse(y_true: Numbers, y_pred: Numbers) -> float:
     a, b = (v.astype(float) for v in _arrays(y_true, y_pred))
     return float(np.sqrt(np.mean((a - b) ** 2))) if len(a) else float("nan")
 
@@ -87,14 +89,12 @@ def quadratic_weighted_kappa(
     return float(1 - (weights * observed).sum() / denom) if denom > 0 else float("nan")
 
 
-def accuracy(y_true: Sequence[Any], y_pred: Sequence[Any]) -> float:
+def accuracy(y_true: Values, y_pred: Values) -> float:
     a, b = _arrays(y_true, y_pred)
     return float(np.mean(a == b)) if len(a) else float("nan")
 
 
-def macro_f1(
-    y_true: Sequence[Any], y_pred: Sequence[Any], *, labels: Sequence[Any] | None = None
-) -> float:
+def macro_f1(y_true: Values, y_pred: Values, *, labels: Sequence[Any] | None = None) -> float:
     """Unweighted mean of per-class F1 over `labels` (default: classes seen in y_true or
     y_pred). A class never predicted and never true is left out."""
     a, b = _arrays(y_true, y_pred)
@@ -110,7 +110,7 @@ def macro_f1(
     return float(np.mean(scores)) if scores else float("nan")
 
 
-def auc(y_true: Sequence[Any], scores: Sequence[float]) -> float:
+def auc(y_true: Values, scores: Numbers) -> float:
     """ROC AUC of a continuous score for a binary truth (1/True = positive); ties count half.
 
     Computed as the Mann-Whitney U statistic; nan when only one class is present.

@@ -124,4 +124,4 @@ def markdown_layout(text: str) -> BankFormat:
 
 def _bold_question(line: str) -> bool:
     found = bold_line(line)
-    return bool(found) and reads_as_question(clean_question(found[0] + found[1]))
+    return found is not None and reads_as_question(clean_question(found[0] + found[1]))

@@ -119,7 +119,7 @@ def _groups(path: Path, data: Any) -> list[tuple[dict[str, Any], list]]:
         raise BankFormatError(path, 1, EXPECTED, type(data).__name__)
     lists = {k: v for k, v in data.items() if isinstance(v, list) and k != LINE_KEY}
     holder = {
-        field_for(k): v for k, v in data.items() if not isinstance(v, list | dict) and field_for(k)
+        f: v for k, v in data.items() if not isinstance(v, list | dict) and (f := field_for(k))
     }
     for key in CONTAINERS:
         for k, v in lists.items():
@@ -143,9 +143,9 @@ def _rename(record: dict[str, Any], columns: dict[str, str] | None) -> dict[str,
             if normal_name(key) in lowered:
                 out[field] = lowered[normal_name(key)]
     for key, value in record.items():
-        field = field_for(key)
-        if field and field not in out:
-            out[field] = value
+        name = field_for(key)
+        if name and name not in out:
+            out[name] = value
     return out
 
 

@@ -62,8 +62,8 @@ def parse_table(
     lines = text.splitlines()
     directives: dict[str, str] = {}
     skip_lines = 0
-    for line in lines:
-        match = ANKI_HEADER.match(line)
+    for raw in lines:
+        match = ANKI_HEADER.match(raw)
         if not match:
             break
         directives[match.group(1).strip().lower()] = match.group(2).strip()
@@ -146,7 +146,7 @@ def _column_map(
     header = [normal_name(c) for c in first]
     if "columns" in directives:  # Anki's `#columns:Front<TAB>Back<TAB>Tags`
         header = [normal_name(c) for c in re.split(r"\t|,", directives["columns"])]
-        named = {field_for(c): i for i, c in reversed(list(enumerate(header))) if field_for(c)}
+        named = {f: i for i, c in reversed(list(enumerate(header))) if (f := field_for(c))}
         return _with_anki_columns(named, directives), None
     if columns:
         index: dict[str, int] = {}
@@ -164,7 +164,7 @@ def _column_map(
                 )
         uses_names = any(not c.isdigit() for c in columns.values())
         return index, first_line if uses_names else None
-    named = {field_for(c): i for i, c in reversed(list(enumerate(first))) if field_for(c)}
+    named = {f: i for i, c in reversed(list(enumerate(first))) if (f := field_for(c))}
     if "question" in named and not anki:
         return {k: v for k, v in named.items() if k}, first_line
     # No header: the Anki convention (question, answer, tags), checked on the first cell.

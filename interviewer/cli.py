@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -142,7 +142,7 @@ def ingest(
         disable=quiet,
         transient=True,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, Any] = {}  # rich's TaskID per stage
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:

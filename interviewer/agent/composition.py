@@ -45,7 +45,7 @@ def build_interview(
         from interviewer.llm import wire_style
 
         def chat_model():
-            return grader.get().chat_model  # type: ignore[attr-defined]
+            return grader.get().chat_model
 
         # A short deadline: the closing line is a nicety, the template one is fine.
         line_writer = LLMLineWriter(

@@ -84,7 +84,7 @@ def render_transcript_markdown(stored: LoadedSession, report: Report) -> str:
             lines += [f"**Candidate** ({_when(t.answered_at)}):", ""]
             lines += [md_quote(t.answer or ""), ""]
             grade = t.grade() or {}
-            label = grade.get("grader", t.grader)
+            label = str(grade.get("grader", t.grader))
             if grade.get("fallback"):
                 label = f"offline (fallback: {grade.get('fallback_reason')})"
             lines += [f"*Graded {t.score:.1f}/5 by {md_cell(str(label))}*", ""]

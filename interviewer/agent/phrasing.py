@@ -209,9 +209,9 @@ def template_hint(rec: QuestionRecord, key_point: str, *, avoid: str = "") -> st
     a, b = (_lower_first(p) for p in pick_topics(key_point, rec.text))
     if not a:
         return "Hint: think about what the question's key terms imply in practice."
-    for text in (f"Hint: think about {a} and {b}." if b else None, f"Hint: think about {a}."):
-        if text and not leaks_claim(text, key_point, question=rec.text):
-            return text
+    for hint in (f"Hint: think about {a} and {b}." if b else None, f"Hint: think about {a}."):
+        if hint and not leaks_claim(hint, key_point, question=rec.text):
+            return hint
     return f"Hint: think about {a}."
 
 

@@ -463,8 +463,8 @@ def render_markdown(report: Report, *, questions: bool = True) -> str:
             lines.append(f"  - Recovered {f.recovered:.1f} points")
         if q.hints:
             lines.append(f"- Hints taken: {len(q.hints)} (−{q.hint_penalty:.1f})")
-        for point in q.points:
-            lines.append(f"- {md_cell(point.line)}")
+        for result in q.points:
+            lines.append(f"- {md_cell(result.line)}")
         if q.feedback:
             lines.append(f"- Feedback: {md_cell(q.feedback)}")
         if q.model_answer:

@@ -188,7 +188,8 @@ def askable(
 
     A question without a usable reference cannot be graded honestly, so it is never asked.
     """
-    ok, ungradable = [], []
+    ok: list[Question] = []
+    ungradable: list[Question] = []
     for q in questions:
         if categories and q.category not in categories:
             continue

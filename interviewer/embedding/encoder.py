@@ -136,7 +136,7 @@ class TextEncoder:
 
         st = load_model(self.model_name)
         transformer = st[0]
-        bert = getattr(transformer, "model", None) or getattr(transformer, "auto_model", None)
+        bert: Any = getattr(transformer, "model", None) or getattr(transformer, "auto_model", None)
         pooling = getattr(st[1], "pooling_mode_mean_tokens", None) if len(st) > 1 else None
         lean = (
             type(bert).__name__ == "BertModel"
@@ -348,7 +348,7 @@ class TextEncoder:
             words = _token_words(sentence, enc.word_ids(j), enc["offset_mapping"][j])
             keep = [t for t, w in enumerate(words) if w is not None]
             tokens = token_hidden[j][keep]
-            items.append((sent_vec, tokens, [words[t] for t in keep], total))  # type: ignore[misc]
+            items.append((sent_vec, tokens, [w for w in words if w is not None], total))
         return items
 
     def _lean_forward(
@@ -370,7 +370,7 @@ class TextEncoder:
             flat = torch.tensor([t for x in ids for t in x], dtype=torch.long)
             pos = torch.cat([torch.arange(n) for n in lens])
             x = state["word"][flat] + state["position"][pos] + state["token_type"]
-            x = F.layer_norm(x, (hidden,), *state["emb_ln"], eps)
+            x = F.layer_norm(x, (hidden,), state["emb_ln"][0], state["emb_ln"][1], eps)
             # One sentence (or all of equal length): no padding, no mask.
             uniform = len(set(lens)) == 1
             pad_index = torch.zeros(batch, longest, dtype=torch.long)
@@ -398,10 +398,10 @@ class TextEncoder:
                 if not uniform:
                     attn = attn[keep]
                 out = F.linear(attn, *layer["attn_out"]).float()
-                x = F.layer_norm(out + x, (hidden,), *layer["ln1"], eps)
+                x = F.layer_norm(out + x, (hidden,), layer["ln1"][0], layer["ln1"][1], eps)
                 inner = act(F.linear(x.to(dtype), *layer["inter"]))
                 out = F.linear(inner, *layer["out"]).float()
-                x = F.layer_norm(out + x, (hidden,), *layer["ln2"], eps)
+                x = F.layer_norm(out + x, (hidden,), layer["ln2"][0], layer["ln2"][1], eps)
                 if depth == self.token_layer:
                     token_states = x.numpy()
             states = x.numpy()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from ui import resources
@@ -180,9 +182,10 @@ def upload_section(bank, s) -> None:
                     st.session_state.get("bank_upload_round", 0) + 1
                 )
                 st.rerun()  # redraw the counts and the table with the new questions
-    result = st.session_state.get("bank_upload_result")
-    if result is None:
+    stored: Any = st.session_state.get("bank_upload_result")
+    if stored is None:
         return
+    result = stored
     for error in result.errors:
         st.error(
             f"{escape_markdown(error)}  \nNothing from this file was stored.",

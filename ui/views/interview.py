@@ -92,7 +92,7 @@ def sidebar() -> tuple:
         st.selectbox(
             "Difficulty",
             options=[d.value for d in DifficultySetting],
-            format_func=DIFFICULTY_LABELS.get,
+            format_func=lambda d: DIFFICULTY_LABELS.get(d, d),
             key="cfg_difficulty",
             help="Adaptive moves up after strong answers and down after weak ones.",
         )
@@ -115,7 +115,10 @@ def sidebar() -> tuple:
         )
         with st.expander("LLM grader (optional)", icon=":material/smart_toy:"):
             st.selectbox(
-                "Provider", options=list(PROVIDERS), format_func=PROVIDERS.get, key="llm_provider"
+                "Provider",
+                options=list(PROVIDERS),
+                format_func=lambda p: PROVIDERS.get(p, p),
+                key="llm_provider",
             )
             enabled = st.session_state["llm_provider"] != "none"
             st.text_input("Model", key="llm_model", disabled=not enabled)
