@@ -27,6 +27,7 @@ as it is written, when that feedback is shown right after the answer anyway (see
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import threading
 import time
@@ -36,17 +37,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-
 from interviewer.agent import drill
 from interviewer.agent import state as sm
 from interviewer.agent.commands import Command, parse_input
 from interviewer.agent.config import Mode, SessionConfig
 from interviewer.agent.followup import resolve_proposed_point
+from interviewer.agent.lazy import LazyGrader
 from interviewer.agent.lines import LineWriter, valid_line, wrap_up_facts
 from interviewer.agent.phrasing import Message, MessageKind, Phraser, TemplatePhraser
 from interviewer.agent.replies import compose, current_prompt_messages, help_message
 from interviewer.agent.repository import SessionRepository
+from interviewer.agent.results import GradingError, Progress, Prompt, SetupError, TurnResult
 from interviewer.agent.selection import ChoiceInput, PastGrade, askable, choose
 from interviewer.grading.base import Grader
 from interviewer.hygiene import MAX_ANSWER_CHARS, cut
@@ -71,83 +72,6 @@ if TYPE_CHECKING:
     from interviewer.agent.report import Report
 
 
-class SetupError(ValueError):
-    """The session cannot start as configured; the message says what to change."""
-
-
-class GradingError(RuntimeError):
-    """The grader failed on an answer; it is kept as a pending answer and can be resent."""
-
-
-class Progress(BaseModel):
-    current: int  # 1-based number of the question now out (or the last one)
-    total: int
-    completed: int  # questions closed so far
-
-
-class Prompt(BaseModel):
-    """What the candidate is being asked right now."""
-
-    question_id: str
-    text: str
-    category: str
-    difficulty: str
-    kind: str
-    index: int  # 1-based
-    total: int
-    follow_up: str | None = None
-    hints_used: int = 0
-
-
-class TurnResult(BaseModel):
-    """Everything a front end needs to render one step of the interview."""
-
-    session_id: str
-    messages: list[Message]
-    grade: Grade | None = None  # the grade of the answer just given, if any
-    question_score: float | None = None  # set when a question closed in this step
-    prompt: Prompt | None = None  # None once the session is finished
-    progress: Progress
-    done: bool
-    command: str | None = None
-    saved: bool  # whether this step changed the stored session
-    grader: str  # the session's grader label
-    # The events a front end draws: the question closed with a score in this step (its grade
-    # card follows), and the follow-up asked in this step.
-    closed_index: int | None = None
-    follow_up: str | None = None
-
-
-class LazyGrader:
-    """Builds the real grader on first use, so the first question shows before heavy imports."""
-
-    def __init__(self, factory: Callable[[], Grader], name: str) -> None:
-        self._factory = factory
-        self._grader: Grader | None = None
-        self._lock = threading.Lock()
-        self.name = name
-
-    def get(self) -> Grader:
-        # The warm-up thread and the first answer may race to build it: build once.
-        with self._lock:
-            if self._grader is None:
-                self._grader = self._factory()
-                self.name = self._grader.name
-        return self._grader
-
-    @property
-    def ready(self) -> bool:
-        return self._grader is not None
-
-    def grade(self, question: Question, answer: str, *, criteria: list[str] | None = None) -> Grade:
-        return self.get().grade(question, answer, criteria=criteria)
-
-    def prepare(self, question: Question, criteria: list[str] | None = None) -> None:
-        prepare = getattr(self.get(), "prepare", None)
-        if prepare is not None:
-            prepare(question, criteria=criteria)
-
-
 @dataclass
 class _Pending:
     """A transition computed but not yet committed."""
@@ -156,6 +80,33 @@ class _Pending:
     turn: TurnRow | None
     scores: list[ScoreRow]
     result: TurnResult
+
+
+def turn_row(
+    kind: str,
+    index: int,
+    rec: sm.QuestionRecord,
+    prompt: str,
+    grade: Grade | None,
+    asked_at: float | None,
+    answered_at: float,
+    *,
+    answer: str | None = None,
+) -> TurnRow:
+    """The stored row of one candidate input (an answer, a command, a retry)."""
+    return TurnRow(
+        kind=kind,
+        question_index=index,
+        question_id=rec.question_id,
+        question_text=rec.text,
+        prompt=prompt,
+        answer=answer,
+        grade_json=grade.model_dump_json() if grade else None,
+        grader=grade.grader if grade else None,
+        score=grade.score if grade else None,
+        asked_at=asked_at,
+        answered_at=answered_at,
+    )
 
 
 def streams_feedback(state: sm.SessionState) -> bool:
@@ -560,19 +511,7 @@ class InterviewSession:
             proposed_key_point=proposed,
         )
         graded = next(e.grade for e in events if e.kind is sm.EventKind.graded)
-        turn = TurnRow(
-            kind=kind,
-            question_index=state.index,
-            question_id=rec.question_id,
-            question_text=rec.text,
-            prompt=prompt,
-            answer=text,
-            grade_json=graded.model_dump_json() if graded else None,
-            grader=graded.grader if graded else None,
-            score=graded.score if graded else None,
-            asked_at=asked_at,
-            answered_at=answered_at,
-        )
+        turn = turn_row(kind, state.index, rec, prompt, graded, asked_at, answered_at, answer=text)
         return self._finish_transition(new_state, events, turn, notes, graded)
 
     def _save_pending(self, pending: PendingAnswer) -> None:
@@ -607,15 +546,7 @@ class InterviewSession:
                 compose(events, state, self.engine.phraser), saved=False, command=Command.retry
             )
         rec = new_state.records[-1]
-        turn = TurnRow(
-            kind="retry",
-            question_index=new_state.index,
-            question_id=rec.question_id,
-            question_text=rec.text,
-            prompt=rec.text,
-            asked_at=rec.asked_at,
-            answered_at=rec.asked_at,
-        )
+        turn = turn_row("retry", new_state.index, rec, rec.text, None, rec.asked_at, rec.asked_at)
         return self._commit(
             self._finish_transition(new_state, events, turn, [], None, command=Command.retry)
         )
@@ -647,19 +578,9 @@ class InterviewSession:
             raise ValueError(command)
         fu = state.pending_follow_up
         graded = next((e.grade for e in events if e.kind is sm.EventKind.graded), None)
-        turn = TurnRow(
-            kind=kind,
-            question_index=state.index,
-            question_id=rec.question_id,
-            question_text=rec.text,
-            prompt=fu.text if fu else rec.text,
-            answer=None,
-            grade_json=graded.model_dump_json() if graded else None,
-            grader=graded.grader if graded else None,
-            score=graded.score if graded else None,
-            asked_at=fu.asked_at if fu else rec.asked_at,
-            answered_at=now,
-        )
+        prompt = fu.text if fu else rec.text
+        asked_at = fu.asked_at if fu else rec.asked_at
+        turn = turn_row(kind, state.index, rec, prompt, graded, asked_at, now)
         return self._finish_transition(new_state, events, turn, [], graded, command=command)
 
     def _finish_transition(
@@ -682,11 +603,8 @@ class InterviewSession:
             if (r := new_state.records[e.index]).scored
         ]
         messages = [*notes, *compose(events, new_state, self.engine.phraser)]
-        turn = TurnRow(
-            **{
-                **turn.__dict__,
-                "reply_json": json.dumps([m.model_dump(mode="json") for m in messages]),
-            }
+        turn = dataclasses.replace(
+            turn, reply_json=json.dumps([m.model_dump(mode="json") for m in messages])
         )
         scored = [e.index for e in closed if new_state.records[e.index].scored]
         asked = [e.text for e in events if e.kind is sm.EventKind.follow_up and e.text]
