@@ -217,9 +217,9 @@ def test_follow_up_topics_are_nouns_not_verbs(key_point, question, expected, unw
 
 
 def test_follow_up_verbs_agree_with_the_topic():
-    from interviewer.agent.phrasing import _plural, _slots
+    from interviewer.agent.phrasing import plural, verb_slots
 
-    assert _plural("local neighbourhoods") and _plural("SVMs")
-    assert not any(_plural(p) for p in ("loss", "naive Bayes", "analysis", "momentum"))
-    assert _slots("error terms")["a_does"] == "do"
-    assert _slots("momentum", "SVMs")["b_it"] == "they"
+    assert plural("local neighbourhoods") and plural("SVMs")
+    assert not any(plural(p) for p in ("loss", "naive Bayes", "analysis", "momentum"))
+    assert verb_slots("error terms")["a_does"] == "do"
+    assert verb_slots("momentum", "SVMs")["b_it"] == "they"

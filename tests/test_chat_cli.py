@@ -385,7 +385,7 @@ def test_locked_database_mid_session_is_retried_and_no_answer_is_lost(data_dir, 
     from ui import terminal as chat_cli
 
     monkeypatch.setattr(
-        chat_cli._Cli,
+        chat_cli.Cli,
         "store",
         lambda self, settings: SessionStore(settings.sessions_db, timeout=0.3),
     )

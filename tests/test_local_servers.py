@@ -258,9 +258,9 @@ def test_a_slow_wrap_up_line_gives_way_to_the_fixed_closing_line(tmp_path):
 def test_the_chat_wrap_up_uses_the_short_deadline_not_the_grading_timeout(data_dir):
     from interviewer.store import SessionStore
     from tests.agent_fakes import KeywordGrader, sample_source
-    from ui.terminal import _Cli
+    from ui.terminal import Cli
 
-    cli = _Cli(lambda s: sample_source(), lambda kind, s: KeywordGrader())
+    cli = Cli(lambda s: sample_source(), lambda kind, s: KeywordGrader())
     settings = get_settings(_env_file=None, llm_provider="openai-compatible", llm_model="m")
     engine = cli.engine(settings, SessionStore(data_dir / "s.sqlite3"), "llm")
     assert settings.llm_timeout == LOCAL_TIMEOUT

@@ -359,6 +359,6 @@ def test_an_unrelated_answer_contradicts_nothing(grader):
     ],
 )
 def test_find_words_matches_whole_words_in_order(words, text, expected):
-    from interviewer.grading.offline import _find_words
+    from interviewer.grading.offline import find_words
 
-    assert _find_words(words, text) == expected
+    assert find_words(words, text) == expected

@@ -413,20 +413,20 @@ class _StreamingSession:
 
 
 def test_ui_draws_streamed_text_from_the_script_thread():
-    from ui.session import _submit_streaming
+    from ui.session import submit_streaming
 
     placeholder, held = _Placeholder(), []
-    result = _submit_streaming(_StreamingSession(), "answer", placeholder, held)
+    result = submit_streaming(_StreamingSession(), "answer", placeholder, held)
     assert result == "result" and held == []
     assert placeholder.drawn and placeholder.drawn[-1] == "A b c"
     assert placeholder.drawn == sorted(placeholder.drawn, key=len)
 
 
 def test_ui_rerun_mid_stream_waits_for_the_saved_turn():
-    from ui.session import _submit_streaming
+    from ui.session import submit_streaming
 
     session, placeholder, held = _StreamingSession(), _Placeholder(fail_at=0), []
-    result = _submit_streaming(session, "answer", placeholder, held)
+    result = submit_streaming(session, "answer", placeholder, held)
     # The interruption is held back until the engine has finished, so the turn can be recorded.
     assert result == "result" and session.finished
     assert len(held) == 1 and isinstance(held[0], KeyboardInterrupt)

@@ -199,7 +199,7 @@ def _submit(
         if stream_to is None or command is not None:
             result = session.submit(text)
         else:
-            result = _submit_streaming(session, text, stream_to, held)
+            result = submit_streaming(session, text, stream_to, held)
     except GradingError as exc:
         # The engine words its fix for the terminal; say it in this page's terms.
         message = str(exc).replace(
@@ -238,7 +238,7 @@ def _submit(
 _DONE = object()
 
 
-def _submit_streaming(
+def submit_streaming(
     session: InterviewSession, text: str, placeholder: Any, held: list[BaseException]
 ) -> TurnResult:
     """`session.submit(text)` in a worker thread, its streamed feedback drawn in `placeholder`.

@@ -101,7 +101,7 @@ class CliError(RuntimeError):
     """A problem to print (it says the fix) before exiting with status 2."""
 
 
-class _Cli:
+class Cli:
     """State shared by the commands: consoles, settings and the injected factories."""
 
     def __init__(self, source_factory: SourceFactory, grader_factory: GraderFactory) -> None:
@@ -419,7 +419,7 @@ def register(
     warm = warm_up or default_warm_up
     from interviewer.agent import default_grader
 
-    cli = _Cli(source_factory or default_source, grader_factory or default_grader)
+    cli = Cli(source_factory or default_source, grader_factory or default_grader)
 
     @app.command()
     def chat(

@@ -134,7 +134,7 @@ def _lower_first(phrase: str | None) -> str | None:
     return f"{first} {rest}" if rest else first
 
 
-def _plural(phrase: str) -> bool:
+def plural(phrase: str) -> bool:
     """ "local neighbourhoods", "SVMs": plural; "loss", "Bayes", "analysis": not."""
     last = phrase.split()[-1]
     lower = last.lower()
@@ -143,12 +143,12 @@ def _plural(phrase: str) -> bool:
     return lower.endswith("s") and not lower.endswith(("ss", "us", "is", "ys", "bayes"))
 
 
-def _slots(a: str, b: str | None = None) -> dict[str, str]:
+def verb_slots(a: str, b: str | None = None) -> dict[str, str]:
     """Template fields with verbs that agree with each phrase."""
     slots: dict[str, str] = {}
     for name, phrase in (("a", a), ("b", b)):
         if phrase:
-            many = _plural(phrase)
+            many = plural(phrase)
             slots |= {
                 name: phrase,
                 f"{name}_does": "do" if many else "does",
@@ -165,10 +165,10 @@ def _named(phrase: str) -> bool:
 
 def _two_topic_question(a: str, b: str) -> str:
     if b.split()[-1].lower() in _MODEL_NOUNS:
-        return FOLLOW_UP_USE_WITH.format(**_slots(a, b))
+        return FOLLOW_UP_USE_WITH.format(**verb_slots(a, b))
     if _named(a):
-        return FOLLOW_UP_NAMED.format(**_slots(a, b))
-    return FOLLOW_UP_CONNECTION.format(**_slots(a, b))
+        return FOLLOW_UP_NAMED.format(**verb_slots(a, b))
+    return FOLLOW_UP_CONNECTION.format(**verb_slots(a, b))
 
 
 def template_follow_up(rec: QuestionRecord, key_point: str) -> str:
@@ -183,7 +183,9 @@ def template_follow_up(rec: QuestionRecord, key_point: str) -> str:
         attempts.append(_two_topic_question(a, b))
     for one in (b, a):
         if one:
-            attempts.append(_pick(FOLLOW_UP_ONE, rec.question_id, key_point).format(**_slots(one)))
+            attempts.append(
+                _pick(FOLLOW_UP_ONE, rec.question_id, key_point).format(**verb_slots(one))
+            )
     for text in attempts:
         if not leaks_claim(text, key_point, question=rec.text):
             return text

@@ -484,7 +484,7 @@ def _quote(sentence: str, answer: str) -> str:
     Long quotes are cut at a word boundary (a prefix is still a verbatim quote)."""
     quote = sentence.strip()
     if quote not in answer:
-        found = _find_words(_WORD.findall(quote), answer)
+        found = find_words(_WORD.findall(quote), answer)
         if found:
             quote = found
     if len(quote) > _EVIDENCE_CHARS:
@@ -492,7 +492,7 @@ def _quote(sentence: str, answer: str) -> str:
     return quote
 
 
-def _find_words(words: list[str], text: str) -> str | None:
+def find_words(words: list[str], text: str) -> str | None:
     """The span of `text` whose words are exactly `words`, in order, with only punctuation or
     markup between them. A scan of the words, not a regex built from the sentence: compiling
     one per quote cost ~2 ms on long code-heavy answers."""
