@@ -33,14 +33,13 @@ from pathlib import Path
 
 import numpy as np
 
-from interviewer.grading.calibration import LogisticModel
 from interviewer.grading.judge import Thresholds
 from interviewer.grading.scoring import FEATURES, SCORING_PATH, ScoreModel
 from interviewer.models import Question
 
 from . import metrics
 from .datasets import load_semeval
-from .fit_calibration import balanced_weights, grouped_folds
+from .fit_calibration import balanced_weights, fit_logistic, grouped_folds, predict
 from .harness import question_from_row
 
 SEED = 0
@@ -54,17 +53,6 @@ TRAINING_SETS = ("train.csv", "train2.csv")
 THRESHOLDS = Thresholds(covered=0.5, partly=0.25, contradicted=0.5)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> LogisticModel:
-    from sklearn.linear_model import LogisticRegression
-
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    model = LogisticRegression(C=c, max_iter=5000, random_state=SEED)
-    model.fit((x - mean) / scale, y, sample_weight=w)
-    return LogisticModel(mean, scale, model.coef_[0].astype(float), float(model.intercept_[0]))
-
-
 def fractional(x: np.ndarray, target: np.ndarray, w: np.ndarray | None = None):
     """Rows duplicated as (x, 1) with weight t and (x, 0) with weight 1 - t."""
     w = np.ones(len(x)) if w is None else w
@@ -73,11 +61,6 @@ def fractional(x: np.ndarray, target: np.ndarray, w: np.ndarray | None = None):
     ww = np.concatenate([w * target, w * (1 - target)])
     keep = ww > 0
     return xx[keep], yy[keep], ww[keep]
-
-
-def predict(model: LogisticModel, x: np.ndarray) -> np.ndarray:
-    z = ((x - model.mean) / model.scale) @ model.coef + model.intercept
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 def bank_index():
