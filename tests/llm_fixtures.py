@@ -3,6 +3,7 @@
 from tests.llm_fixtures import (  # noqa: F401
     fake_chat,
     fake_openai_server,
+    fake_port,
     llm_settings,
     offline_grader,
 )
@@ -26,6 +27,7 @@ from interviewer.models import (
 from interviewer.settings import Settings, get_settings
 from tests.fake_chat import FakeChatModel
 from tests.fake_openai_server import MODEL_ID, FakeOpenAIServer
+from tests.fake_port import FakeChatPort
 
 # A key-shaped secret: tests assert it never shows up in any output.
 TEST_API_KEY = "sk-test-DO-NOT-LEAK-4f9a2c71e0b3"
@@ -34,8 +36,15 @@ _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "htt
 
 
 @pytest.fixture
+def fake_port() -> FakeChatPort:
+    """A scripted chat-model port: `fake_port.enqueue(...)`, then read `fake_port.calls`."""
+    return FakeChatPort()
+
+
+@pytest.fixture
 def fake_chat() -> FakeChatModel:
-    """A scripted chat model: `fake_chat.enqueue(...)`, then read `fake_chat.calls`."""
+    """A scripted LangChain chat model, for the adapter: `fake_chat.enqueue(...)`, then read
+    `fake_chat.calls`."""
     return FakeChatModel()
 
 
@@ -184,3 +193,14 @@ class FoundQuoteSupport:
 
 
 NO_SUPPORT_CHECK = FoundQuoteSupport()
+
+
+def adapter_over(chat: FakeChatModel, name: str = "fake-chat", **kwargs):
+    """The real LangChain adapter over a scripted LangChain model; `.sleeps` records the
+    waits between retries (none are slept)."""
+    from interviewer.llm import LangChainChatModel
+
+    sleeps: list[float] = []
+    port = LangChainChatModel(chat, name=name, sleep=sleeps.append, **kwargs)
+    port.sleeps = sleeps  # type: ignore[attr-defined]
+    return port
