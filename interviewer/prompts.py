@@ -21,9 +21,6 @@ from pathlib import Path
 from interviewer.llm.port import ChatMessage, Role
 from interviewer.settings import PROMPTS_DIR
 
-# The old name, until its last user (the LLM grader) moves onto the chat-model port.
-PromptMessage = ChatMessage
-
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 _ROLE_MARKER = re.compile(r"^<!--\s*role:\s*(system|user|assistant)\s*-->\s*$", re.MULTILINE)
 _DOC_COMMENT = re.compile(r"\A\s*<!--(?!\s*role:)(.*?)-->\s*", re.DOTALL)

@@ -195,6 +195,19 @@ class FoundQuoteSupport:
 NO_SUPPORT_CHECK = FoundQuoteSupport()
 
 
+# -- graders over a fake: the port itself, or the real adapter over a LangChain fake -----------
+
+
+def port_grader(model, fallback, **kwargs):
+    """The LLM grader over `model` (a `ChatModel`, usually `FakeChatPort`), backed by
+    `fallback` as `make_grader("llm", ...)` builds it; support check off unless given."""
+    from interviewer.grading.fallback import FallbackGrader
+    from interviewer.grading.llm import LLMGrader
+
+    kwargs.setdefault("support", NO_SUPPORT_CHECK)
+    return FallbackGrader(LLMGrader(model, **kwargs), fallback)
+
+
 def adapter_over(chat: FakeChatModel, name: str = "fake-chat", **kwargs):
     """The real LangChain adapter over a scripted LangChain model; `.sleeps` records the
     waits between retries (none are slept)."""
@@ -204,3 +217,27 @@ def adapter_over(chat: FakeChatModel, name: str = "fake-chat", **kwargs):
     port = LangChainChatModel(chat, name=name, sleep=sleeps.append, **kwargs)
     port.sleeps = sleeps  # type: ignore[attr-defined]
     return port
+
+
+def langchain_grader(chat: FakeChatModel, fallback, *, name: str = "fake-chat", **kwargs):
+    """`port_grader` through the real adapter over `chat`: retries, deadlines and error words
+    as on the wire. `.sleeps` records the waits between retries."""
+    port = adapter_over(chat, name)
+    grader = port_grader(port, fallback, **kwargs)
+    grader.sleeps = port.sleeps  # type: ignore[attr-defined]
+    return grader
+
+
+def wire_grader(settings: Settings, fallback, *, support=NO_SUPPORT_CHECK):
+    """`make_grader("llm", settings)` with this fallback: the real adapter and clients, to the
+    server the settings name. `.sleeps` records the waits between retries (none are slept);
+    `support=None` keeps the real support check."""
+    from interviewer.grading.fallback import FallbackGrader
+    from interviewer.grading.llm import make_llm_grader
+
+    sleeps: list[float] = []
+    grader = FallbackGrader(
+        make_llm_grader(settings, sleep=sleeps.append, support=support), fallback
+    )
+    grader.sleeps = sleeps  # type: ignore[attr-defined]
+    return grader

@@ -6,6 +6,7 @@ tests/test_local_servers.py."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -249,6 +250,21 @@ def test_a_stream_past_its_deadline_stops_calling_the_hook(fake_chat):
 
 
 # -- the boundary ----------------------------------------------------------------------------
+
+
+def test_only_the_llm_package_talks_to_langchain():
+    """Grading, generation and the interviewer's lines depend on the port alone."""
+    offenders = []
+    for folder in ("interviewer", "ingest", "ui", "eval"):
+        for path in (REPO / folder).rglob("*.py"):
+            if path.is_relative_to(REPO / "interviewer" / "llm"):
+                continue
+            text = path.read_text(encoding="utf-8")
+            if re.search(r"^\s*(from|import) langchain", text, re.MULTILINE) or re.search(
+                r"\.(invoke|stream)\(", text
+            ):
+                offenders.append(str(path.relative_to(REPO)))
+    assert offenders == []
 
 
 def test_importing_the_port_loads_no_sdk():
