@@ -7,7 +7,7 @@ Prints, on this machine:
   otherwise a keyword stand-in, and says so.
 - startup: seconds from launching `interviewer chat` to the first question on screen, with an
   existing index (target <= 3 s). Builds a temporary index with `interviewer ingest` first.
-- llm: LLM calls and prompt tokens per answered turn with the scripted fake chat model (tokens
+- llm: LLM calls and prompt tokens per answered turn with the scripted fake chat-model port (tokens
   are the fake's estimate, about four characters a token), the prompt tokens of a re-ask, and
   the share of first replies that parse, against the loopback server in its llama.cpp profile
   (grammar-constrained json_object) and against one that refuses JSON mode, over a fixed set
@@ -212,30 +212,25 @@ def bench_llm_cost(n_questions: int) -> None:
     from interviewer.agent.engine import InterviewEngine
     from interviewer.agent.lines import LLMLineWriter
     from interviewer.agent.phrasing import LLMPhraser
+    from interviewer.grading import FallbackGrader
     from interviewer.grading.llm import LLMGrader
     from interviewer.source import InMemorySource
     from interviewer.store import SessionStore
     from tests.agent_fakes import KeywordGrader
-    from tests.fake_chat import FakeChatModel
+    from tests.fake_port import FakeChatPort
 
     questions = bundled_questions()
     source = InMemorySource(questions)
-    chat = FakeChatModel()
-    line_chat = FakeChatModel().enqueue("That is the end of our session. Thank you.")
-    grader = LLMGrader(
-        chat,
-        model_name="fake",
-        fallback=KeywordGrader(),
-        sleep=lambda s: None,
-        support=AcceptFoundQuotes(),
-    )
+    chat = FakeChatPort("fake")
+    line_chat = FakeChatPort("fake").enqueue("That is the end of our session. Thank you.")
+    grader = FallbackGrader(LLMGrader(chat, support=AcceptFoundQuotes()), KeywordGrader())
     with tempfile.TemporaryDirectory() as tmp:
         engine = InterviewEngine(
             source=source,
             grader=grader,
             store=SessionStore(Path(tmp) / "s.sqlite3"),
             phraser=LLMPhraser(),
-            line_writer=LLMLineWriter(lambda: line_chat, timeout=5),
+            line_writer=LLMLineWriter(line_chat, timeout=5),
         )
         session = engine.start(SessionConfig(questions=n_questions, follow_ups=1, seed=1))
         answered = 0
@@ -268,7 +263,7 @@ def bench_llm_cost(n_questions: int) -> None:
             )
             session.submit(answer)
             answered += 1
-    prompt = [u["input_tokens"] for u in chat.usage]
+    prompt = [u.input_tokens for u in chat.usage]
     print(
         f"  LLM mode (fake chat model): {answered} answered turns (follow-ups included), "
         f"{len(chat.calls)} grading calls = {len(chat.calls) / answered:.2f} LLM calls per "
@@ -277,21 +272,15 @@ def bench_llm_cost(n_questions: int) -> None:
     print(
         f"  prompt tokens per turn (~4 chars/token): mean {statistics.mean(prompt):.0f}, "
         f"max {max(prompt)}; completion mean "
-        f"{statistics.mean(u['output_tokens'] for u in chat.usage):.0f}"
+        f"{statistics.mean(u.output_tokens for u in chat.usage):.0f}"
     )
     # One invalid first reply, as a small model writes it: the re-ask's prompt size.
     question = next(q for q in questions if q.gradable and q.kind.value == "technical")
     answer = realistic_answers(question, 1)
     invalid = "Sure! I would say the answer covers most points, about a 3 out of 5. " * 8
-    reask_chat = FakeChatModel().enqueue(invalid, _scripted_reply(question.criteria, answer))
-    LLMGrader(
-        reask_chat,
-        model_name="fake",
-        fallback=KeywordGrader(),
-        sleep=lambda s: None,
-        support=AcceptFoundQuotes(),
-    ).grade(question, answer)
-    first, second = (u["input_tokens"] for u in reask_chat.usage)
+    reask_chat = FakeChatPort("fake").enqueue(invalid, _scripted_reply(question.criteria, answer))
+    LLMGrader(reask_chat, support=AcceptFoundQuotes()).grade(question, answer)
+    first, second = (u.input_tokens for u in reask_chat.usage)
     print(f"  a grading prompt and its re-ask (~4 chars/token): {first} and {second} tokens")
 
 
@@ -337,6 +326,7 @@ def small_model_replies(body: str) -> list[str]:
 
 def bench_first_replies() -> None:
     """How many first replies parse, on a constrained server and on one without JSON mode."""
+    from interviewer.grading import FallbackGrader
     from interviewer.grading.llm import make_llm_grader
     from interviewer.settings import get_settings
     from tests.agent_fakes import KeywordGrader
@@ -359,8 +349,9 @@ def bench_first_replies() -> None:
                 llm_base_url=server.base_url,
                 llm_max_retries=0,
             )
-            grader = make_llm_grader(
-                settings, KeywordGrader(), sleep=lambda s: None, support=AcceptFoundQuotes()
+            grader = FallbackGrader(
+                make_llm_grader(settings, sleep=lambda s: None, support=AcceptFoundQuotes()),
+                KeywordGrader(),
             )
             parsed = 0
             for reply in replies:

@@ -9,13 +9,21 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, ValidationError
 
 from interviewer.models import Question, ReferenceAnswer, ReferenceOrigin
 from interviewer.settings import Settings
 
+if TYPE_CHECKING:
+    from interviewer.llm import ChatModel
+
 log = logging.getLogger(__name__)
+
+# An answer of a few sentences and up to six key points is ~300 tokens; the cap stops a local
+# model that never ends its reply from running to the context limit.
+REFERENCE_TOKENS = 1024
 
 
 class GeneratedReference(BaseModel):
@@ -38,9 +46,9 @@ def parse_generated(text: str) -> ReferenceAnswer:
     )
 
 
-def reference_writer(chat_model) -> Callable[[Question], ReferenceAnswer | None]:
-    """A writer over any LangChain chat model; a failed call or bad reply yields None."""
-    from interviewer.grading.llm import to_langchain
+def reference_writer(model: ChatModel) -> Callable[[Question], ReferenceAnswer | None]:
+    """A writer over any chat-model port; a failed call or bad reply yields None."""
+    from interviewer.llm import LLMError
     from interviewer.prompts import load_prompt
 
     template = load_prompt("generate_reference")
@@ -50,9 +58,9 @@ def reference_writer(chat_model) -> Callable[[Question], ReferenceAnswer | None]
             {"category": question.category}, untrusted={"question": question.text}
         )
         try:
-            reply = chat_model.invoke(to_langchain(messages))
-            return parse_generated(str(reply.content))
-        except Exception as exc:  # one bad question must not stop an ingest
+            reply = model.complete(messages, max_tokens=REFERENCE_TOKENS)
+            return parse_generated(reply.text)
+        except (LLMError, ValueError) as exc:  # one bad question must not stop an ingest
             log.warning("no generated reference for %s: %s", question.id, type(exc).__name__)
             return None
 
@@ -60,6 +68,6 @@ def reference_writer(chat_model) -> Callable[[Question], ReferenceAnswer | None]
 
 
 def make_reference_writer(settings: Settings) -> Callable[[Question], ReferenceAnswer | None]:
-    from interviewer.llm import make_chat_model
+    from interviewer.llm import make_chat_port
 
-    return reference_writer(make_chat_model(settings, temperature=0))
+    return reference_writer(make_chat_port(settings, temperature=0))

@@ -17,11 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
+from interviewer.llm.port import ChatMessage, Role
 from interviewer.settings import PROMPTS_DIR
-
-Role = Literal["system", "user", "assistant"]
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 _ROLE_MARKER = re.compile(r"^<!--\s*role:\s*(system|user|assistant)\s*-->\s*$", re.MULTILINE)
@@ -32,12 +30,6 @@ _FENCE_TAG = re.compile(r"<(\s*/?\s*untrusted)", re.IGNORECASE)
 
 class PromptError(ValueError):
     """A prompt file is malformed or was rendered with the wrong values."""
-
-
-@dataclass(frozen=True)
-class PromptMessage:
-    role: Role
-    content: str
 
 
 @dataclass(frozen=True)
@@ -58,7 +50,7 @@ class PromptTemplate:
         values: Mapping[str, str] | None = None,
         *,
         untrusted: Mapping[str, str] | None = None,
-    ) -> list[PromptMessage]:
+    ) -> list[ChatMessage]:
         """Fill every placeholder, fencing the untrusted values; any mismatch raises."""
         values = dict(values or {})
         untrusted = dict(untrusted or {})
@@ -84,7 +76,7 @@ class PromptTemplate:
             return filled[match.group(1)]
 
         return [
-            PromptMessage(role, _PLACEHOLDER.sub(fill, text).strip()) for role, text in self.parts
+            ChatMessage(role, _PLACEHOLDER.sub(fill, text).strip()) for role, text in self.parts
         ]
 
 
@@ -150,6 +142,6 @@ def render_prompt(
     values: Mapping[str, str] | None = None,
     *,
     untrusted: Mapping[str, str] | None = None,
-) -> list[PromptMessage]:
+) -> list[ChatMessage]:
     """Load and render a prompt in one step."""
     return load_prompt(name).render(values, untrusted=untrusted)

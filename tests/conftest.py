@@ -86,7 +86,13 @@ def data_dir(_isolated_settings) -> Path:
     return _isolated_settings
 
 
-from tests.llm_fixtures import fake_chat, fake_openai_server, llm_settings, offline_grader  # noqa: E402, F401
+from tests.llm_fixtures import (  # noqa: E402, F401
+    fake_chat,
+    fake_openai_server,
+    fake_port,
+    llm_settings,
+    offline_grader,
+)
 
 
 def need_shared(path: Path) -> Path:

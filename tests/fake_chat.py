@@ -1,10 +1,13 @@
 """A scripted fake LangChain chat model: queued replies out, every conversation it was sent kept.
+It stands behind the real adapter in the adapter's tests (the rest fake the port itself, with
+tests/fake_port.py).
 
     model = FakeChatModel().enqueue('{"feedback": ...}', FakeReply(error=TimeoutError()))
-    grader = LLMGrader(model, ...)
+    port = LangChainChatModel(model, name="fake-chat")
     model.calls[0]        # the messages of the first call
     model.usage[0]        # {"input_tokens": ..., "output_tokens": ..., "total_tokens": ...}
     model.modes[0]        # "invoke" or "stream": how the first call was made
+    model.options[0]      # the keyword arguments it came with (max_tokens, extra_body, ...)
 
 `.stream()` yields the reply word by word, or in pieces of `FakeReply.chunk_size` characters
 (so a chunk can end inside a JSON escape), waiting `FakeReply.chunk_delay` seconds before each,
@@ -30,6 +33,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field
 
 from tests.fake_openai_server import count_tokens
+from tests.fake_port import pieces
 
 
 @dataclass
@@ -73,6 +77,7 @@ class FakeChatModel(BaseChatModel):
     calls: list[list[BaseMessage]] = Field(default_factory=list)
     usage: list[UsageMetadata] = Field(default_factory=list)
     modes: list[str] = Field(default_factory=list)
+    options: list[dict[str, Any]] = Field(default_factory=list)
     model_name: str = "fake-chat"
 
     @property
@@ -87,9 +92,12 @@ class FakeChatModel(BaseChatModel):
     def remaining(self) -> int:
         return len(self.replies)
 
-    def _next(self, messages: list[BaseMessage], mode: str = "invoke") -> FakeReply:
+    def _next(
+        self, messages: list[BaseMessage], options: dict[str, Any], mode: str = "invoke"
+    ) -> FakeReply:
         self.calls.append(list(messages))
         self.modes.append(mode)
+        self.options.append(options)
         if not self.replies:
             raise ScriptExhausted(f"FakeChatModel: call {len(self.calls)} has no scripted reply")
         reply = self.replies.pop(0)
@@ -109,7 +117,7 @@ class FakeChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        reply = self._next(messages)
+        reply = self._next(messages, kwargs)
         message = AIMessage(
             content=reply.content,
             usage_metadata=self.usage[-1],
@@ -124,15 +132,11 @@ class FakeChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        reply = self._next(messages, "stream")
-        text, size = reply.content, reply.chunk_size
-        if size > 0:
-            pieces = [text[i : i + size] for i in range(0, len(text), size)]
-        else:
-            pieces = [w if i == 0 else " " + w for i, w in enumerate(text.split(" "))]
+        reply = self._next(messages, kwargs, "stream")
+        parts = pieces(reply.content, reply.chunk_size)
         if reply.cut_after is not None:
-            pieces = pieces[: reply.cut_after]
-        for piece in pieces:
+            parts = parts[: reply.cut_after]
+        for piece in parts:
             if reply.chunk_delay:
                 time.sleep(reply.chunk_delay)
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))

@@ -3,6 +3,7 @@
 from tests.llm_fixtures import (  # noqa: F401
     fake_chat,
     fake_openai_server,
+    fake_port,
     llm_settings,
     offline_grader,
 )
@@ -26,6 +27,7 @@ from interviewer.models import (
 from interviewer.settings import Settings, get_settings
 from tests.fake_chat import FakeChatModel
 from tests.fake_openai_server import MODEL_ID, FakeOpenAIServer
+from tests.fake_port import FakeChatPort
 
 # A key-shaped secret: tests assert it never shows up in any output.
 TEST_API_KEY = "sk-test-DO-NOT-LEAK-4f9a2c71e0b3"
@@ -34,8 +36,15 @@ _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "htt
 
 
 @pytest.fixture
+def fake_port() -> FakeChatPort:
+    """A scripted chat-model port: `fake_port.enqueue(...)`, then read `fake_port.calls`."""
+    return FakeChatPort()
+
+
+@pytest.fixture
 def fake_chat() -> FakeChatModel:
-    """A scripted chat model: `fake_chat.enqueue(...)`, then read `fake_chat.calls`."""
+    """A scripted LangChain chat model, for the adapter: `fake_chat.enqueue(...)`, then read
+    `fake_chat.calls`."""
     return FakeChatModel()
 
 
@@ -184,3 +193,51 @@ class FoundQuoteSupport:
 
 
 NO_SUPPORT_CHECK = FoundQuoteSupport()
+
+
+# -- graders over a fake: the port itself, or the real adapter over a LangChain fake -----------
+
+
+def port_grader(model, fallback, **kwargs):
+    """The LLM grader over `model` (a `ChatModel`, usually `FakeChatPort`), backed by
+    `fallback` as `make_grader("llm", ...)` builds it; support check off unless given."""
+    from interviewer.grading.fallback import FallbackGrader
+    from interviewer.grading.llm import LLMGrader
+
+    kwargs.setdefault("support", NO_SUPPORT_CHECK)
+    return FallbackGrader(LLMGrader(model, **kwargs), fallback)
+
+
+def adapter_over(chat: FakeChatModel, name: str = "fake-chat", **kwargs):
+    """The real LangChain adapter over a scripted LangChain model; `.sleeps` records the
+    waits between retries (none are slept)."""
+    from interviewer.llm import LangChainChatModel
+
+    sleeps: list[float] = []
+    port = LangChainChatModel(chat, name=name, sleep=sleeps.append, **kwargs)
+    port.sleeps = sleeps  # type: ignore[attr-defined]
+    return port
+
+
+def langchain_grader(chat: FakeChatModel, fallback, *, name: str = "fake-chat", **kwargs):
+    """`port_grader` through the real adapter over `chat`: retries, deadlines and error words
+    as on the wire. `.sleeps` records the waits between retries."""
+    port = adapter_over(chat, name)
+    grader = port_grader(port, fallback, **kwargs)
+    grader.sleeps = port.sleeps  # type: ignore[attr-defined]
+    return grader
+
+
+def wire_grader(settings: Settings, fallback, *, support=NO_SUPPORT_CHECK):
+    """`make_grader("llm", settings)` with this fallback: the real adapter and clients, to the
+    server the settings name. `.sleeps` records the waits between retries (none are slept);
+    `support=None` keeps the real support check."""
+    from interviewer.grading.fallback import FallbackGrader
+    from interviewer.grading.llm import make_llm_grader
+
+    sleeps: list[float] = []
+    grader = FallbackGrader(
+        make_llm_grader(settings, sleep=sleeps.append, support=support), fallback
+    )
+    grader.sleeps = sleeps  # type: ignore[attr-defined]
+    return grader

@@ -9,14 +9,17 @@ import pytest
 from interviewer.agent.config import DifficultySetting, Mode, SessionConfig
 from interviewer.agent.engine import InterviewEngine
 from interviewer.agent.phrasing import LLMPhraser, MessageKind
-from interviewer.grading.llm import LLMGrader
+from interviewer.llm import LLMError, LLMErrorKind
 from interviewer.store import SessionStore
 from tests.agent_fakes import KeywordGrader, sample_source
 from tests.fake_chat import FakeChatModel, FakeReply
+from tests.fake_port import FakeChatPort
 from tests.llm_fixtures import (  # noqa: F401 (fixtures)
-    NO_SUPPORT_CHECK,
+    adapter_over,
     fake_openai_server,
     llm_settings,
+    port_grader,
+    wire_grader,
 )
 
 ANSWER = "Bagging trains learners independently on bootstrap samples and averages them."
@@ -59,15 +62,8 @@ def store(tmp_path):
 
 
 def llm_engine(store, chat, *, timeout=5.0):
-    grader = LLMGrader(
-        chat,
-        model_name="gpt-test",
-        fallback=KeywordGrader(),
-        timeout=timeout,
-        max_retries=2,
-        sleep=lambda s: None,
-        support=NO_SUPPORT_CHECK,
-    )
+    """An engine grading with the LLM grader over `chat` (the port, or the adapter)."""
+    grader = port_grader(chat, KeywordGrader(), timeout=timeout)
     return InterviewEngine(
         source=sample_source(), grader=grader, store=store, phraser=LLMPhraser()
     ), grader
@@ -77,7 +73,7 @@ BAGGING_ONLY = dict(categories=["Core ML"], difficulty=DifficultySetting.medium,
 
 
 def test_one_llm_call_per_answer_and_notes_drive_the_words(store):
-    chat = FakeChatModel()
+    chat = FakeChatPort("gpt-test")
     engine, _ = llm_engine(store, chat)
     session = engine.start(SessionConfig(follow_ups=1, seed=1, **BAGGING_ONLY))
     assert chat.calls == []  # starting costs no LLM call
@@ -95,15 +91,15 @@ def test_one_llm_call_per_answer_and_notes_drive_the_words(store):
     chat.enqueue(llm_reply(1, covered=(1,), evidence="sequentially", fq=None, fkp=None))
     r = session.submit("Boosting fits learners sequentially on the previous errors.")
     assert len(chat.calls) == 2
-    prompt = "\n".join(str(m.content) for m in chat.calls[1])
+    prompt = "\n".join(m.content for m in chat.calls[1].messages)
     assert "1. Boosting trains learners sequentially" in prompt
     assert "2." not in prompt.split("Boosting trains learners sequentially")[1][:200]
     assert r.done
-    assert chat.usage[0]["input_tokens"] > 0
+    assert chat.usage[0].input_tokens > 0
 
 
 def test_commands_cost_no_llm_call(store):
-    chat = FakeChatModel()
+    chat = FakeChatPort("gpt-test")
     engine, _ = llm_engine(store, chat)
     session = engine.start(SessionConfig(follow_ups=1, seed=2, questions=3))
     for command in ("/hint", "/repeat", "/help", "skip", "I don't know", "/end"):
@@ -112,7 +108,7 @@ def test_commands_cost_no_llm_call(store):
 
 
 def test_leaky_llm_acknowledgement_is_replaced_in_interview_mode(store):
-    chat = FakeChatModel()
+    chat = FakeChatPort("gpt-test")
     engine, _ = llm_engine(store, chat)
     session = engine.start(SessionConfig(follow_ups=0, seed=3, mode=Mode.interview, **BAGGING_ONLY))
     leaky = "Noted, though boosting trains learners sequentially and reduces bias."
@@ -123,7 +119,7 @@ def test_leaky_llm_acknowledgement_is_replaced_in_interview_mode(store):
 
 
 def test_leaky_llm_follow_up_is_replaced_by_template(store):
-    chat = FakeChatModel()
+    chat = FakeChatPort("gpt-test")
     engine, _ = llm_engine(store, chat)
     session = engine.start(SessionConfig(follow_ups=1, seed=4, **BAGGING_ONLY))
     leaky = "Did you know boosting trains learners sequentially, mainly reducing bias?"
@@ -145,7 +141,7 @@ def test_leaky_llm_follow_up_is_replaced_by_template(store):
 )
 def test_llm_failures_fall_back_to_offline_and_say_so(store, script, reason):
     chat = FakeChatModel()
-    engine, _ = llm_engine(store, chat, timeout=0.3)
+    engine, _ = llm_engine(store, adapter_over(chat, "gpt-test"), timeout=0.3)
     session = engine.start(SessionConfig(follow_ups=0, seed=5, **BAGGING_ONLY))
     chat.enqueue(*script)
     r = session.submit(ANSWER)
@@ -163,12 +159,9 @@ def test_fallback_through_the_real_openai_client_on_loopback(
     llm_settings,  # noqa: F811 (pytest fixture)
     fake_openai_server,  # noqa: F811 (pytest fixture)
 ):
-    from interviewer.grading.llm import make_llm_grader
     from tests.fake_openai_server import ScriptedReply
 
-    grader = make_llm_grader(
-        llm_settings, KeywordGrader(), sleep=lambda s: None, support=NO_SUPPORT_CHECK
-    )
+    grader = wire_grader(llm_settings, KeywordGrader())
     engine = InterviewEngine(
         source=sample_source(), grader=grader, store=store, phraser=LLMPhraser()
     )
@@ -198,14 +191,14 @@ def test_llm_wrap_up_is_one_extra_call_per_session_and_checked(store):
         ("That concludes our session. You answered 1 of 1 questions.", True),
         ("We're done; remember bagging trains learners independently on bootstrap samples.", False),
     ]:
-        chat = FakeChatModel()
+        chat = FakeChatPort("gpt-test")
         engine, _ = llm_engine(store, chat)
-        engine.line_writer = LLMLineWriter(lambda chat=chat: chat, timeout=2)
+        engine.line_writer = LLMLineWriter(chat, timeout=2)
         session = engine.start(SessionConfig(follow_ups=0, seed=7, **BAGGING_ONLY))
         chat.enqueue(llm_reply(3), wrap_up)
         r = session.submit(ANSWER)
         assert r.done and len(chat.calls) == 2
-        assert "questions answered: 1 of 1" in str(chat.calls[1][-1].content)
+        assert "questions answered: 1 of 1" in chat.calls[1].messages[-1].content
         line = next(m.text for m in r.messages if m.kind is MessageKind.wrap_up)
         assert (line == wrap_up) is expect_llm
         # The stored transcript keeps the template line: the LLM call came after the commit.
@@ -216,11 +209,11 @@ def test_llm_wrap_up_is_one_extra_call_per_session_and_checked(store):
 def test_llm_wrap_up_failure_keeps_the_template(store):
     from interviewer.agent.lines import LLMLineWriter
 
-    chat = FakeChatModel()
+    chat = FakeChatPort("gpt-test")
     engine, _ = llm_engine(store, chat)
-    engine.line_writer = LLMLineWriter(lambda: chat, timeout=0.2)
+    engine.line_writer = LLMLineWriter(chat, timeout=0.2)
     session = engine.start(SessionConfig(follow_ups=0, seed=8, **BAGGING_ONLY))
-    chat.enqueue(llm_reply(3), FakeReply(error=StatusError(500)))
+    chat.enqueue(llm_reply(3), LLMError(LLMErrorKind.server, "LLM server failed with HTTP 500"))
     r = session.submit(ANSWER)
     line = next(m.text for m in r.messages if m.kind is MessageKind.wrap_up)
     assert line == "That's all the questions I have. Thank you for your time."

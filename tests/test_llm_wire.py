@@ -11,7 +11,7 @@ import socket
 import openai
 import pytest
 
-from interviewer.grading.llm import LLMGrader, make_llm_grader, reply_token_budget
+from interviewer.grading.llm import reply_token_budget
 from interviewer.llm import (
     OLLAMA_BASE_URL,
     LLMConfigError,
@@ -19,27 +19,19 @@ from interviewer.llm import (
     make_chat_model,
     redact,
 )
-from interviewer.settings import Settings, get_settings
+from interviewer.settings import get_settings
 from tests.fake_openai_server import MODEL_ID, FakeOpenAIServer, ScriptedReply
 from tests.llm_fixtures import (  # noqa: F401  (fixtures, until tests/conftest.py imports them)
     ANSWER,
     GOOD_REPLY,
     L2_KEY_POINTS,
-    NO_SUPPORT_CHECK,
     TEST_API_KEY,
-    StubOfflineGrader,
     fake_openai_server,
     l2_question,
     llm_settings,
     offline_grader,
+    wire_grader,
 )
-
-
-def wire_grader(settings: Settings, fallback: StubOfflineGrader) -> LLMGrader:
-    sleeps: list[float] = []
-    grader = make_llm_grader(settings, fallback, sleep=sleeps.append, support=NO_SUPPORT_CHECK)
-    grader.sleeps = sleeps  # type: ignore[attr-defined]
-    return grader
 
 
 def free_port() -> int:
@@ -257,7 +249,9 @@ def test_api_key_never_leaks(fake_openai_server, llm_settings, offline_grader, c
         ScriptedReply(body=echo.encode()),
     )
     grader = wire_grader(llm_settings, offline_grader)
-    outputs: list[str] = [repr(grader.chat_model), str(grader.chat_model), repr(llm_settings)]
+    port = grader.primary.model
+    outputs: list[str] = [repr(port.chat_model), str(port.chat_model), repr(port)]
+    outputs.append(repr(llm_settings))
     for _ in range(5):  # ok, 401, 400, 500 x3, then garbage
         grade = grader.grade(l2_question(), ANSWER)
         outputs += [grade.model_dump_json(), repr(grade)]

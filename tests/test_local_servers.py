@@ -13,21 +13,25 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from interviewer.agent.lines import WRAP_UP_DEADLINE, LLMLineWriter
-from interviewer.grading.llm import LLMGrader, make_llm_grader, reply_token_budget
-from interviewer.llm import check_connection, wire_style
+from interviewer.agent.lines import WRAP_UP_DEADLINE, LLMLineWriter, make_line_writer
+from interviewer.grading.fallback import FallbackGrader
+from interviewer.grading.llm import reply_token_budget
+from interviewer.llm import LLMError, LLMErrorKind, check_connection
 from interviewer.settings import LOCAL_TIMEOUT, OPENAI_TIMEOUT, get_settings
 from tests.fake_chat import FakeChatModel, FakeReply
 from tests.fake_openai_server import MODEL_ID, FakeOpenAIServer, ScriptedReply, ServerProfile
+from tests.fake_port import FakeChatPort, Scripted
 from tests.llm_fixtures import (  # noqa: F401  (fixtures)
     ANSWER,
     GOOD_REPLY,
     L2_KEY_POINTS,
-    NO_SUPPORT_CHECK,
     TEST_API_KEY,
-    StubOfflineGrader,
+    adapter_over,
     l2_question,
+    langchain_grader,
     offline_grader,
+    port_grader,
+    wire_grader,
 )
 
 BUDGET = reply_token_budget(len(L2_KEY_POINTS))
@@ -63,8 +67,8 @@ def settings_for(server: FakeOpenAIServer, tmp_path, **extra):
     return get_settings(**values)
 
 
-def grader_for(settings, fallback) -> LLMGrader:
-    return make_llm_grader(settings, fallback, sleep=lambda s: None, support=NO_SUPPORT_CHECK)
+def grader_for(settings, fallback) -> FallbackGrader:
+    return wire_grader(settings, fallback)
 
 
 # -- output caps at the wire ------------------------------------------------------------------
@@ -77,10 +81,8 @@ def test_every_call_to_a_local_server_carries_a_plain_max_tokens(
     settings = settings_for(server, tmp_path)
     server.enqueue(GOOD_REPLY, "Thank you, that is the end of the session.", "ok")
     grader_for(settings, offline_grader).grade(l2_question(), ANSWER)
-    writer = LLMLineWriter(
-        lambda: grader_for(settings, offline_grader).chat_model, wire=wire_style(settings)
-    )
-    assert writer("wrap_up", ["questions answered: 1 of 1"])
+    writer = make_line_writer(settings)
+    assert writer is not None and writer("wrap_up", ["questions answered: 1 of 1"])
     assert check_connection(settings).ok
 
     grade, line, check = (r.body for r in server.chat_requests)
@@ -158,7 +160,7 @@ def test_a_server_that_refuses_json_mode_is_asked_again_without_it_and_never_aga
     refused, accepted, later = (r.body for r in server.chat_requests)
     assert refused["response_format"] == {"type": "json_object"}
     assert "response_format" not in accepted and "response_format" not in later
-    assert grader.json_mode is False
+    assert grader.primary.model.json_mode is False
 
 
 # -- streams, usage and system messages -----------------------------------------------------------
@@ -175,7 +177,7 @@ def test_a_stream_without_usage_still_grades_and_reports_no_usage(
     grade = grader.grade(l2_question(), ANSWER, on_text=shown.append)
     assert grade.score == 2.5 and shown
     assert server.chat_requests[0].body["stream"] is True
-    assert grader.last_usage == {}  # unknown, not invented
+    assert grader.primary.last_usage == {}  # unknown, not invented
 
 
 def test_instructions_survive_a_server_that_drops_system_messages(
@@ -211,13 +213,7 @@ def test_a_stream_cut_off_mid_reply_is_a_lost_connection_not_an_invalid_reply(
 
 def test_a_stream_cut_once_is_retried(offline_grader):
     chat = FakeChatModel().enqueue(FakeReply(GOOD_REPLY, cut_after=4), GOOD_REPLY)
-    grader = LLMGrader(
-        chat,
-        model_name="fake-chat",
-        fallback=offline_grader,
-        sleep=lambda s: None,
-        support=NO_SUPPORT_CHECK,
-    )
+    grader = langchain_grader(chat, offline_grader)
     grade = grader.grade(l2_question(), ANSWER, on_text=lambda text: None)
     assert not grade.fallback and grade.score == 2.5 and chat.modes == ["stream", "stream"]
 
@@ -240,12 +236,12 @@ def test_a_slow_wrap_up_line_gives_way_to_the_fixed_closing_line(tmp_path):
     from interviewer.store import SessionStore
     from tests.agent_fakes import KeywordGrader, sample_source
 
-    slow = FakeChatModel().enqueue(FakeReply("A lovely closing line.", delay=5))
+    slow = FakeChatPort().enqueue(Scripted("A lovely closing line.", delay=5))
     engine = InterviewEngine(
         source=sample_source(),
         grader=KeywordGrader(),
         store=SessionStore(tmp_path / "s.sqlite3"),
-        line_writer=LLMLineWriter(lambda: slow, timeout=0.2),
+        line_writer=LLMLineWriter(slow, timeout=0.2),
     )
     session = engine.start(SessionConfig(questions=1, follow_ups=0, seed=1))
     started = time.monotonic()
@@ -279,14 +275,7 @@ def test_sessions_are_labelled_by_what_actually_graded_them(data_dir, monkeypatc
     monkeypatch.setenv("INTERVIEWER_LLM_PROVIDER", "openai-compatible")
     monkeypatch.setenv("INTERVIEWER_LLM_MODEL", "gemma-3-270m")
     down = FakeChatModel().enqueue(*[FakeReply(error=ConnectionRefusedError("refused"))] * 20)
-    grader = LLMGrader(
-        down,
-        model_name="gemma-3-270m",
-        fallback=KeywordGrader(),
-        sleep=lambda s: None,
-        max_retries=0,
-        support=NO_SUPPORT_CHECK,
-    )
+    grader = port_grader(adapter_over(down, "gemma-3-270m", max_retries=0), KeywordGrader())
     app = typer.Typer()
     register(
         app,
@@ -328,14 +317,9 @@ def test_an_evaluation_that_mostly_fell_back_is_not_called_llm_figures(tmp_path,
             "key_points": [{"key_point": 1, "verdict": "covered", "evidence": "closed circuit"}],
         }
     )
-    chat = FakeChatModel().enqueue(one_ok, *[FakeReply(error=TimeoutError())] * (len(ROWS) - 1))
-    grader = LLMGrader(
-        chat,
-        model_name="gemma-3-270m",
-        fallback=ScriptedGrader(),
-        sleep=lambda s: None,
-        support=NO_SUPPORT_CHECK,
-    )
+    timed_out = LLMError(LLMErrorKind.timeout, "LLM timed out after 30 s")
+    chat = FakeChatPort("gemma-3-270m").enqueue(one_ok, *[timed_out] * (len(ROWS) - 1))
+    grader = port_grader(chat, ScriptedGrader())
     monkeypatch.setattr(eval_cli, "_build_grader", lambda kind, err: grader)
     args = ["grader", "--dataset", str(path), "--label", "label_2way", "--grader", "llm"]
     runner = CliRunner()
@@ -345,7 +329,7 @@ def test_an_evaluation_that_mostly_fell_back_is_not_called_llm_figures(tmp_path,
     assert out["llm_share"] == round(1 / len(ROWS), 4) and out["llm_figures"] is False
     assert out["grader"].startswith("NOT LLM figures")
 
-    chat.enqueue(one_ok, *[FakeReply(error=TimeoutError())] * (len(ROWS) - 1))
+    chat.enqueue(one_ok, *[timed_out] * (len(ROWS) - 1))
     table = runner.invoke(eval_cli.app, [*args, "--results-dir", str(tmp_path / "r")]).output
     flat = " ".join(table.split())
     assert "not LLM figures" in flat and f"fell back to offline: {len(ROWS) - 1}" in flat

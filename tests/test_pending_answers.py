@@ -175,15 +175,19 @@ RUNNER = textwrap.dedent(
     sys.path.insert(0, {repo!r})
     import typer
     from ui.terminal import register
+    from interviewer.grading import FallbackGrader
     from interviewer.grading.llm import make_llm_grader
     from tests.agent_fakes import KeywordGrader, sample_source
     from tests.llm_fixtures import NO_SUPPORT_CHECK  # this test is about saving, not evidence
+
+    def grader(settings):
+        return FallbackGrader(make_llm_grader(settings, support=NO_SUPPORT_CHECK), KeywordGrader())
 
     app = typer.Typer()
     register(
         app,
         source_factory=lambda s: sample_source(),
-        grader_factory=lambda kind, s: make_llm_grader(s, KeywordGrader(), support=NO_SUPPORT_CHECK),
+        grader_factory=lambda kind, s: grader(s),
         warm_up=lambda s: None,
     )
     app()

@@ -1,7 +1,7 @@
 # ruff: noqa: F811  (pytest fixtures are imported, then named as arguments)
 """Streaming the grader's feedback: the incremental JSON field extractor, LLMGrader's `on_text`
-hook against the scripted fake model and the real client on loopback, the engine's gate, and
-one LLM-mode turn through the web UI."""
+hook against the scripted fake port, the adapter over a scripted LangChain model and the real
+client on loopback, the engine's gate, and one LLM-mode turn through the web UI."""
 
 from __future__ import annotations
 
@@ -14,21 +14,22 @@ import pytest
 from interviewer.agent.config import DifficultySetting, Mode, SessionConfig
 from interviewer.agent.engine import InterviewEngine, LazyGrader, streams_feedback
 from interviewer.agent.phrasing import LLMPhraser
-from interviewer.grading.llm import LLMGrader, make_llm_grader
-from interviewer.grading.streaming import StringFieldStream, partial_string_field
+from interviewer.grading.streaming import FieldHook, StringFieldStream, partial_string_field
 from interviewer.store import SessionStore
 from tests.agent_fakes import KeywordGrader, sample_source
 from tests.fake_chat import FakeChatModel, FakeReply
+from tests.fake_port import FakeChatPort, Scripted
 from tests.llm_fixtures import (  # noqa: F401  (fixtures)
     ANSWER,
     GOOD_REPLY,
-    NO_SUPPORT_CHECK,
-    StubOfflineGrader,
     fake_openai_server,
     l2_question,
+    langchain_grader,
     llm_settings,
     offline_grader,
+    port_grader,
     reply,
+    wire_grader,
 )
 from tests.test_ui_apptest import good_answer, live_session, new_app, no_errors, start, tiny_bank  # noqa: F401
 
@@ -135,7 +136,17 @@ def test_feed_reports_nothing_until_the_field_grows():
         StringFieldStream()
 
 
-# -- LLMGrader with the scripted fake model ----------------------------------------------------
+def test_field_hook_reads_the_field_from_the_reply_so_far_and_restarts_with_it():
+    shown: list[str] = []
+    hook = FieldHook(shown.append, "feedback")
+    for end in (5, 16, 20, 20, 27):
+        hook('{"feedback": "Good start, then"'[:end])
+    assert shown == ["Go", "Good s", "Good start, t"]  # told only when the field grew
+    hook('{"feedback": "Ag')  # a retried stream: the reply starts again
+    assert shown[-1] == "Ag"
+
+
+# -- LLMGrader with the scripted fake port -----------------------------------------------------
 
 ESCAPED_REPLY = reply(
     ("covered", "adds the sum of squared weights to the loss"),
@@ -145,47 +156,43 @@ ESCAPED_REPLY = reply(
 )
 
 
-def make_grader(model, fallback, **kwargs) -> LLMGrader:
-    kwargs.setdefault("support", NO_SUPPORT_CHECK)
-    return LLMGrader(
-        model, model_name="fake-chat", fallback=fallback, sleep=lambda s: None, **kwargs
-    )
-
-
 @pytest.mark.parametrize("chunk_size", [0, 1, 3, 8])
 def test_on_text_gets_growing_feedback_and_the_grade_is_unchanged(offline_grader, chunk_size):
-    plain_model = FakeChatModel().enqueue(ESCAPED_REPLY)
-    plain = make_grader(plain_model, offline_grader).grade(l2_question(), ANSWER)
+    plain_model = FakeChatPort().enqueue(ESCAPED_REPLY)
+    plain = port_grader(plain_model, offline_grader).grade(l2_question(), ANSWER)
 
-    model = FakeChatModel().enqueue(FakeReply(ESCAPED_REPLY, chunk_size=chunk_size))
-    grader = make_grader(model, offline_grader)
+    model = FakeChatPort().enqueue(Scripted(ESCAPED_REPLY, chunk_size=chunk_size))
+    grader = port_grader(model, offline_grader)
     shown: list[str] = []
     streamed = grader.grade(l2_question(), ANSWER, on_text=shown.append)
 
-    assert plain_model.modes == ["invoke"] and model.modes == ["stream"]
+    assert plain_model.modes == ["complete"] and model.modes == ["stream"]
     feedback = json.loads(ESCAPED_REPLY)["feedback"]
     assert len(shown) > 3 and shown[-1] == feedback
     assert all(feedback.startswith(s) for s in shown)
     assert all(len(a) < len(b) for a, b in itertools.pairwise(shown))
     assert streamed == plain and not streamed.fallback
-    assert grader.last_usage["output_tokens"] == model.usage[0]["output_tokens"] > 0
+    assert grader.primary.last_usage["output_tokens"] == model.usage[0].output_tokens > 0
 
 
 def test_streamed_invalid_reply_is_re_asked_and_the_text_starts_again(offline_grader):
     bad = json.dumps({"feedback": "First try.", "key_points": []})
-    model = FakeChatModel().enqueue(bad, GOOD_REPLY)
+    model = FakeChatPort().enqueue(bad, GOOD_REPLY)
     shown: list[str] = []
-    grade = make_grader(model, offline_grader).grade(l2_question(), ANSWER, on_text=shown.append)
+    grade = port_grader(model, offline_grader).grade(l2_question(), ANSWER, on_text=shown.append)
 
     assert model.modes == ["stream", "stream"]
     assert "First try." in shown and shown[-1] == json.loads(GOOD_REPLY)["feedback"]
     assert grade.score == 2.5 and not grade.fallback
     assert (
         grade.confidence
-        < make_grader(FakeChatModel().enqueue(GOOD_REPLY), offline_grader)
+        < port_grader(FakeChatPort().enqueue(GOOD_REPLY), offline_grader)
         .grade(l2_question(), ANSWER)
         .confidence
     )  # the re-ask still costs confidence
+
+
+# -- through the adapter, over a scripted LangChain model --------------------------------------
 
 
 def test_slow_stream_hits_the_deadline_and_stops_calling_the_hook(offline_grader):
@@ -193,7 +200,7 @@ def test_slow_stream_hits_the_deadline_and_stops_calling_the_hook(offline_grader
     model = FakeChatModel().enqueue(slow)
     shown: list[str] = []
     started = time.monotonic()
-    grade = make_grader(model, offline_grader, timeout=0.4).grade(
+    grade = langchain_grader(model, offline_grader, timeout=0.4).grade(
         l2_question(), ANSWER, on_text=shown.append
     )
     assert time.monotonic() - started < 1.5
@@ -208,7 +215,8 @@ def test_a_failing_hook_does_not_cost_the_grade(offline_grader, caplog):
         raise RuntimeError("page gone")
 
     model = FakeChatModel().enqueue(GOOD_REPLY)
-    grade = make_grader(model, offline_grader).grade(l2_question(), ANSWER, on_text=broken)
+    grader = langchain_grader(model, offline_grader)
+    grade = grader.grade(l2_question(), ANSWER, on_text=broken)
     assert grade.score == 2.5 and not grade.fallback
     assert "streamed-text hook failed (RuntimeError)" in caplog.text
 
@@ -221,7 +229,8 @@ def test_stream_errors_are_retried_like_calls(offline_grader):
         FakeReply(error=Overloaded()), FakeReply(GOOD_REPLY, chunk_size=5)
     )
     shown: list[str] = []
-    grade = make_grader(model, offline_grader).grade(l2_question(), ANSWER, on_text=shown.append)
+    grader = langchain_grader(model, offline_grader)
+    grade = grader.grade(l2_question(), ANSWER, on_text=shown.append)
     assert model.modes == ["stream", "stream"] and grade.score == 2.5 and shown
 
 
@@ -248,15 +257,8 @@ def bagging_reply(n: int) -> str:
     )
 
 
-def lazy_llm_engine(tmp_path, chat: FakeChatModel):
-    grader = LLMGrader(
-        chat,
-        model_name="gpt-test",
-        fallback=KeywordGrader(),
-        timeout=5,
-        sleep=lambda s: None,
-        support=NO_SUPPORT_CHECK,
-    )
+def lazy_llm_engine(tmp_path, chat: FakeChatPort):
+    grader = port_grader(chat, KeywordGrader(), timeout=5)
     store = SessionStore(tmp_path / "sessions.sqlite3")
     engine = InterviewEngine(
         source=sample_source(),
@@ -268,12 +270,12 @@ def lazy_llm_engine(tmp_path, chat: FakeChatModel):
 
 
 def test_engine_streams_through_the_lazy_grader_and_stores_before_returning(tmp_path):
-    chat = FakeChatModel()
+    chat = FakeChatPort("gpt-test")
     engine, store = lazy_llm_engine(tmp_path, chat)
     session = engine.start(SessionConfig(follow_ups=0, **BAGGING))
     assert streams_feedback(session.state)
     n = len(session.state.current.criteria)
-    chat.enqueue(FakeReply(bagging_reply(n), chunk_size=6))
+    chat.enqueue(Scripted(bagging_reply(n), chunk_size=6))
     stored_while_streaming: list[int] = []
 
     def on_text(text: str) -> None:
@@ -298,14 +300,14 @@ def test_engine_streams_through_the_lazy_grader_and_stores_before_returning(tmp_
     ],
 )
 def test_engine_does_not_stream_feedback_the_candidate_must_not_see_yet(tmp_path, config):
-    chat = FakeChatModel()
+    chat = FakeChatPort("gpt-test")
     engine, _ = lazy_llm_engine(tmp_path, chat)
     session = engine.start(config)
     assert not streams_feedback(session.state)
     chat.enqueue(bagging_reply(len(session.state.current.criteria)))
     shown: list[str] = []
     result = session.submit(BAGGING_ANSWER, on_text=shown.append)
-    assert chat.modes == ["invoke"] and shown == [] and result.grade is not None
+    assert chat.modes == ["complete"] and shown == [] and result.grade is not None
 
 
 def test_offline_grader_ignores_the_hook(tmp_path):
@@ -325,10 +327,8 @@ def test_offline_grader_ignores_the_hook(tmp_path):
 
 def test_streamed_grade_over_the_wire(fake_openai_server, llm_settings, offline_grader):
     fake_openai_server.enqueue(GOOD_REPLY, GOOD_REPLY)
-    plain = make_llm_grader(llm_settings, offline_grader, support=NO_SUPPORT_CHECK).grade(
-        l2_question(), ANSWER
-    )
-    grader = make_llm_grader(llm_settings, offline_grader, support=NO_SUPPORT_CHECK)
+    plain = wire_grader(llm_settings, offline_grader).grade(l2_question(), ANSWER)
+    grader = wire_grader(llm_settings, offline_grader)
     shown: list[str] = []
     streamed = grader.grade(l2_question(), ANSWER, on_text=shown.append)
 
@@ -339,7 +339,8 @@ def test_streamed_grade_over_the_wire(fake_openai_server, llm_settings, offline_
     assert len(shown) > 3 and shown[-1] == feedback
     assert all(feedback.startswith(s) for s in shown)
     assert streamed == plain and not streamed.fallback
-    assert grader.last_usage["input_tokens"] > 0 and grader.last_usage["output_tokens"] > 0
+    usage = grader.primary.last_usage
+    assert usage["input_tokens"] > 0 and usage["output_tokens"] > 0
 
 
 # -- the web UI --------------------------------------------------------------------------------

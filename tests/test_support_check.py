@@ -3,8 +3,9 @@
 
 A model talked into "5/5" by an off-topic answer used to score full marks by quoting
 "I like pizza and" for every key point. The real check (`EncoderSupport`) is exercised with
-bundled-bank questions and the team's graded interview answers, through scripted fake chat
-models and through the real `openai` / `langchain-openai` clients on the loopback server.
+bundled-bank questions and the team's graded interview answers, through the scripted fake
+chat-model port and through the real `openai` / `langchain-openai` clients on the loopback
+server.
 """
 
 from __future__ import annotations
@@ -15,19 +16,22 @@ from pathlib import Path
 
 import pytest
 
-from interviewer.grading.llm import LLMGrader, make_llm_grader, quote_context
+from interviewer.grading.fallback import FallbackGrader
+from interviewer.grading.llm import quote_context
 from interviewer.grading.support import EncoderSupport, SupportCheck
 from interviewer.models import Question, Verdict
-from tests.fake_chat import FakeChatModel
+from tests.fake_port import FakeChatPort
 from tests.llm_fixtures import (  # noqa: F401  (fixtures)
     ANSWER,
     L2_KEY_POINTS,
-    StubOfflineGrader,
     fake_openai_server,
+    fake_port,
     l2_question,
     llm_settings,
     offline_grader,
+    port_grader,
     reply,
+    wire_grader,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -66,10 +70,9 @@ def every_point(question: Question, quote: str, verdict: str = "covered", **extr
     )
 
 
-def grader(model, fallback, support: SupportCheck | None = None) -> LLMGrader:
-    return LLMGrader(
-        model, model_name="fake-chat", fallback=fallback, sleep=lambda s: None, support=support
-    )
+def grader(model, fallback, support: SupportCheck | None = None) -> FallbackGrader:
+    """The LLM grader over `model`, with `support` (default: the real entailment check)."""
+    return port_grader(model, fallback, support=support)
 
 
 def assert_distrusted(grade, *, max_score: float) -> None:
@@ -92,7 +95,7 @@ def test_quote_context_widens_a_fragment_to_its_sentences():
     assert quote_context("not in there", sentences) == "not in there"
 
 
-def test_any_support_check_plugs_in_and_sees_the_quote_in_context(fake_chat, offline_grader):
+def test_any_support_check_plugs_in_and_sees_the_quote_in_context(fake_port, offline_grader):
     class RejectsPointTwo:
         name = "rejects point 2"
 
@@ -104,14 +107,14 @@ def test_any_support_check_plugs_in_and_sees_the_quote_in_context(fake_chat, off
             return key_point != L2_KEY_POINTS[1]
 
     check = RejectsPointTwo()
-    fake_chat.enqueue(
+    fake_port.enqueue(
         reply(
             ("covered", "adds the sum of squared weights"),
             ("partly", "The weights get smaller"),
             ("missed", None),
         )
     )
-    grade = grader(fake_chat, offline_grader, check).grade(l2_question(), ANSWER)
+    grade = grader(fake_port, offline_grader, check).grade(l2_question(), ANSWER)
     assert check.calls == [
         (L2_KEY_POINTS[0], "L2 adds the sum of squared weights to the loss, scaled by lambda."),
         (L2_KEY_POINTS[1], "The weights get smaller, so the model is simpler."),
@@ -122,17 +125,17 @@ def test_any_support_check_plugs_in_and_sees_the_quote_in_context(fake_chat, off
     assert grade.strengths == [L2_KEY_POINTS[0]]  # only what still stands
 
 
-def test_a_check_that_cannot_run_falls_back_and_says_why(fake_chat, offline_grader):
+def test_a_check_that_cannot_run_falls_back_and_says_why(fake_port, offline_grader):
     class Broken:
         name = "broken-check"
 
         def supports(self, question, key_point, quote):
             raise OSError("model files missing")
 
-    fake_chat.enqueue(
+    fake_port.enqueue(
         reply(("covered", "adds the sum of squared weights"), *[("missed", None)] * 2)
     )
-    grade = grader(fake_chat, offline_grader, Broken()).grade(l2_question(), ANSWER)
+    grade = grader(fake_port, offline_grader, Broken()).grade(l2_question(), ANSWER)
     assert grade.fallback is True and grade.grader == "offline"
     assert "could not check the LLM's evidence with broken-check" in (grade.fallback_reason or "")
 
@@ -157,28 +160,28 @@ def test_encoder_check_separates_support_from_irrelevant_quotes():
 
 @pytest.mark.slow
 def test_pizza_quoted_for_every_key_point_of_an_embeddings_question_scores_zero(
-    fake_chat, offline_grader
+    fake_port, offline_grader
 ):
     """The fault as found: 5.0/5, confidence 0.8, no flag. Now 0, flagged, in plain words."""
     question = bank_question("What is an embedding")
     answer = "I like pizza and the weather is nice today. My cat likes the sun too."
-    fake_chat.enqueue(every_point(question, "I like pizza and"))
-    grade = grader(fake_chat, offline_grader).grade(question, answer)
+    fake_port.enqueue(every_point(question, "I like pizza and"))
+    grade = grader(fake_port, offline_grader).grade(question, answer)
     assert_distrusted(grade, max_score=0.0)
     assert all(v.verdict is Verdict.missed for v in grade.verdicts)
     assert "evidence_unsupported" in grade.flags
 
 
 @pytest.mark.slow
-def test_a_genuine_answer_quoted_properly_keeps_its_credit(fake_chat, offline_grader):
+def test_a_genuine_answer_quoted_properly_keeps_its_credit(fake_port, offline_grader):
     question = bank_question("What is a Partial Dependence Plot")
     answer = interview_answer("What is a Partial Dependence Plot", "excellent")
     sentences = [s.strip() for s in answer.replace("\n", " ").split(". ") if s.strip()]
     quotes = [sentences[0], sentences[1], sentences[2], sentences[3], "not causality"]
-    fake_chat.enqueue(
+    fake_port.enqueue(
         reply(*[("covered", q) for q in quotes], feedback="Complete and precise.", gaps=[])
     )
-    grade = grader(fake_chat, offline_grader).grade(question, answer)
+    grade = grader(fake_port, offline_grader).grade(question, answer)
     assert grade.score == 5.0 and grade.flags == []
     assert grade.feedback == "Complete and precise."
 
@@ -187,7 +190,7 @@ def test_a_genuine_answer_quoted_properly_keeps_its_credit(fake_chat, offline_gr
 
 
 def wire_grade(settings, fallback, question: Question, answer: str):
-    return make_llm_grader(settings, fallback, sleep=lambda s: None).grade(question, answer)
+    return wire_grader(settings, fallback, support=None).grade(question, answer)
 
 
 @pytest.mark.slow
@@ -245,7 +248,7 @@ def test_the_candidate_sees_the_flag_not_the_flattery(tmp_path, offline_grader):
     from interviewer.store import SessionStore
 
     question = bank_question("What is an embedding")
-    chat = FakeChatModel().enqueue(every_point(question, "I like pizza and"))
+    chat = FakeChatPort().enqueue(every_point(question, "I like pizza and"))
     engine = InterviewEngine(
         source=InMemorySource([question]),
         grader=grader(chat, offline_grader),

@@ -41,18 +41,9 @@ def build_interview(
     grader = LazyGrader(lambda: grader_factory(kind, settings), label)
     line_writer = None
     if kind == "llm":
-        from interviewer.agent.lines import WRAP_UP_DEADLINE, LLMLineWriter
-        from interviewer.llm import wire_style
+        from interviewer.agent.lines import make_line_writer
 
-        def chat_model():
-            return grader.get().chat_model
-
-        # A short deadline: the closing line is a nicety, the template one is fine.
-        line_writer = LLMLineWriter(
-            chat_model,
-            timeout=min(WRAP_UP_DEADLINE, settings.llm_timeout),
-            wire=wire_style(settings),
-        )
+        line_writer = make_line_writer(settings)
     return InterviewEngine(
         source=source,
         grader=grader,

@@ -10,16 +10,16 @@ always gets a closing line, and never waits a grading timeout for one.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from interviewer.agent.replies import overall_score
 from interviewer.agent.state import SessionState
 from interviewer.agent.wording import leaks_any
 
 if TYPE_CHECKING:
-    from interviewer.llm import WireStyle
+    from interviewer.llm import ChatModel
+    from interviewer.settings import Settings
 
 LineWriter = Callable[[str, list[str]], str | None]
 MAX_LINE_CHARS = 300
@@ -51,47 +51,40 @@ def valid_line(text: str | None, state: SessionState) -> bool:
 
 
 class LLMLineWriter:
-    """Calls the chat model with the interviewer_turn prompt, with a wall-clock deadline and
-    an output cap (sent as `wire` says this server honours it)."""
+    """Asks the chat model for a line with the interviewer_turn prompt, under a short
+    wall-clock deadline and a small output cap; None on any failure (the template stands)."""
 
-    def __init__(
-        self,
-        chat_model: Callable[[], Any],
-        *,
-        timeout: float = WRAP_UP_DEADLINE,
-        wire: WireStyle | None = None,
-    ) -> None:
-        from interviewer.llm import WireStyle
-
-        self._chat_model = chat_model
+    def __init__(self, model: ChatModel, *, timeout: float = WRAP_UP_DEADLINE) -> None:
+        self.model = model
         self.timeout = timeout
-        self.wire = wire or WireStyle()
         self.calls = 0
 
     def __call__(self, moment: str, facts: list[str]) -> str | None:
-        from interviewer.grading.llm import to_langchain
+        from interviewer.llm import LLMError
         from interviewer.prompts import render_prompt
 
-        messages = to_langchain(
-            render_prompt("interviewer_turn", {"moment": moment, "context": "\n".join(facts)}),
-            fold=self.wire.fold_system,
+        messages = render_prompt(
+            "interviewer_turn", {"moment": moment, "context": "\n".join(facts)}
         )
-        options = self.wire.call_kwargs(LINE_TOKENS)
-        outcome: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                outcome["reply"] = self._chat_model().invoke(messages, **options)
-            except Exception as exc:  # any failure means: use the template
-                outcome["error"] = exc
-
         self.calls += 1
-        thread = threading.Thread(target=run, daemon=True)
-        thread.start()
-        thread.join(self.timeout)
-        reply = outcome.get("reply")
-        if reply is None:
+        try:
+            reply = self.model.complete(messages, max_tokens=LINE_TOKENS, timeout=self.timeout)
+        except LLMError:
             return None
-        text = reply.content if isinstance(reply.content, str) else str(reply.content)
-        text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
+        text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", reply.text)
         return re.sub(r"\s+", " ", text).strip().strip('"') or None
+
+
+def make_line_writer(settings: Settings) -> LLMLineWriter | None:
+    """The wrap-up writer the settings describe, or None when they describe no usable LLM
+    (the grader reports why). Its own port, without retries: a closing line is a nicety,
+    and the deadline is WRAP_UP_DEADLINE at most, not the grading timeout."""
+    from interviewer.llm import LLMConfigError, make_chat_port, repeatable_temperature
+
+    try:
+        model = make_chat_port(
+            settings, temperature=repeatable_temperature(settings), max_retries=0
+        )
+    except LLMConfigError:
+        return None
+    return LLMLineWriter(model, timeout=min(WRAP_UP_DEADLINE, settings.llm_timeout))

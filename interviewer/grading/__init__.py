@@ -1,4 +1,5 @@
-"""Grading: one `Grader` protocol, an offline grader and (lazily) an LLM grader.
+"""Grading: one `Grader` protocol, an offline grader and (lazily) an LLM grader, which
+`FallbackGrader` backs with the offline one.
 
 Importing this package is light: numpy and pydantic only. torch and sentence-transformers load
 the first time an answer is encoded.
@@ -8,8 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import MAX_ANSWER_CHARS, Grader
+from .base import (
+    MAX_ANSWER_CHARS,
+    Grader,
+    GradingFailure,
+    PreparingGrader,
+    StreamingGrader,
+    WarmsUp,
+)
 from .calibration import Calibration, CalibrationError, load_calibration
+from .fallback import FallbackGrader
 from .offline import OfflineGrader, UngradableQuestion
 from .support import EncoderSupport, EntailmentSupport, SupportCheck
 
@@ -22,11 +31,16 @@ __all__ = [
     "CalibrationError",
     "EncoderSupport",
     "EntailmentSupport",
+    "FallbackGrader",
     "Grader",
     "GraderUnavailable",
+    "GradingFailure",
     "OfflineGrader",
+    "PreparingGrader",
+    "StreamingGrader",
     "SupportCheck",
     "UngradableQuestion",
+    "WarmsUp",
     "load_calibration",
     "make_grader",
 ]
@@ -45,8 +59,7 @@ def make_grader(kind: str, settings: Settings) -> Grader:
         return OfflineGrader(embedding_model=settings.embedding_model)
     if kind == "llm":
         try:
-            from interviewer.grading import llm as llm_grading
-            from interviewer.llm import make_chat_model
+            from interviewer.grading.llm import make_llm_grader
         except ImportError as exc:
             raise GraderUnavailable(
                 f"The LLM grader could not be imported ({exc}). Fix: use the offline grader "
@@ -54,17 +67,7 @@ def make_grader(kind: str, settings: Settings) -> Grader:
                 "(`make setup`)."
             ) from exc
         fallback = OfflineGrader(embedding_model=settings.embedding_model)
-        # make_llm_grader (when present) also picks the temperature the model accepts.
-        factory = getattr(llm_grading, "make_llm_grader", None)
-        if factory is not None:
-            return factory(settings, fallback)
-        return llm_grading.LLMGrader(
-            chat_model=make_chat_model(settings),
-            model_name=settings.llm_model,
-            fallback=fallback,
-            timeout=settings.llm_timeout,
-            max_retries=settings.llm_max_retries,
-        )
+        return FallbackGrader(make_llm_grader(settings), fallback)
     raise GraderUnavailable(
         f"Unknown grader {kind!r}. Fix: choose one of {', '.join(GRADER_KINDS)}."
     )

@@ -2,43 +2,40 @@
 next words; the score is computed here, from the verdicts, never taken from the model.
 
 Pure parts (building messages, parsing a reply, the re-ask, checking evidence, building the
-grade) are module functions; `LLMGrader` only adds the call, its deadline, retries and the
-fallback to the offline grader. Every call carries an output cap sized to the reply schema
-(`reply_token_budget`) and asks for JSON mode until the server refuses it (see
-`interviewer.llm.WireStyle`). With an `on_text` hook the call is streamed, and the feedback
-written so far is handed to the hook as it arrives (display only: the grade still comes from the
-whole reply, parsed and validated as without the hook).
+grade) are module functions; `LLMGrader` only adds the call, through the `ChatModel` port
+(`interviewer.llm`), which owns the wire: deadline, retries, JSON mode, streaming, errors.
+Every call carries an output cap sized to the reply schema (`reply_token_budget`) and asks for
+JSON mode. With an `on_text` hook the call is streamed, and the feedback written so far is
+handed to the hook as it arrives (display only: the grade still comes from the whole reply,
+parsed and validated as without the hook).
+
+On failure `LLMGrader` raises `GradingFailure`; `FallbackGrader` (grading/fallback.py) turns
+that into a labelled offline grade.
 """
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 import re
-import threading
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from interviewer.grading.base import MAX_ANSWER_CHARS, Grader
-from interviewer.grading.streaming import StringFieldStream
-from interviewer.grading.support import EntailmentSupport, SupportCheck
-from interviewer.llm import (
-    RETRYABLE,
-    LLMErrorKind,
-    WireStyle,
-    classify_error,
-    is_reasoning_model,
-    make_chat_model,
-    redact,
-    status_code,
-    wire_style,
+from interviewer.grading.base import (
+    MAX_ANSWER_CHARS,
+    Criteria,
+    GradingFailure,
+    OnText,
+    warm_up_parts,
 )
+from interviewer.grading.streaming import FieldHook
+from interviewer.grading.support import EntailmentSupport, SupportCheck
+from interviewer.llm import ChatMessage, ChatModel, LLMError, Reply, Usage
 from interviewer.models import (
     VERDICT_CREDIT,
     Grade,
@@ -49,12 +46,9 @@ from interviewer.models import (
     ReferenceOrigin,
     Verdict,
 )
-from interviewer.prompts import PromptMessage, render_prompt
+from interviewer.prompts import render_prompt
 
 if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
-    from langchain_core.messages import BaseMessage
-
     from interviewer.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -62,13 +56,8 @@ log = logging.getLogger(__name__)
 GRADE_PROMPT = "grade_answer"
 REASK_PROMPT = "grade_reask"
 NO_REFERENCE = "(none: a behavioural question is graded against the rubric criteria below)"
-# A server's Retry-After is honoured, but never waited on for longer than this (seconds).
-MAX_RETRY_AFTER = 20.0
 # The reply field streamed to `on_text`: the prompt has the model write it first.
 STREAMED_FIELD = ("feedback",)
-
-# Receives the streamed field's text so far (unescaped), each time it grows.
-TextHook = Callable[[str], None]
 # The invalid reply echoed back in a re-ask is cut to this: the error says what to fix.
 MAX_ECHOED_REPLY = 1200
 
@@ -78,10 +67,6 @@ def reply_token_budget(n_criteria: int) -> int:
     verdict with a 25-word quote per criterion (~90), with room to spare. A model that
     rambles or never stops is cut here instead of generating to the context limit."""
     return 400 + 90 * max(1, n_criteria)
-
-
-class StreamCut(ConnectionError):
-    """The server ended a streamed reply before it finished (no finish reason)."""
 
 
 # -- the reply schema --------------------------------------------------------------------------
@@ -182,35 +167,14 @@ class ReplyError(ValueError):
 # -- pure functions ----------------------------------------------------------------------------
 
 
-def fold_system(messages: Sequence[PromptMessage]) -> list[PromptMessage]:
-    """System parts moved to the start of the first user message, for servers whose chat
-    template drops system messages (the instructions would silently vanish)."""
-    system = "\n\n".join(m.content for m in messages if m.role == "system")
-    rest = [m for m in messages if m.role != "system"]
-    if not system or not rest or rest[0].role != "user":
-        return list(messages)
-    return [PromptMessage("user", f"{system}\n\n{rest[0].content}"), *rest[1:]]
-
-
-def to_langchain(messages: Sequence[PromptMessage], *, fold: bool = False) -> list[BaseMessage]:
-    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-
-    kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
-    return [kinds[m.role](content=m.content) for m in (fold_system(messages) if fold else messages)]
-
-
-def build_messages(
-    question: Question, answer: str, criteria: Sequence[str], *, fold: bool = False
-) -> list[BaseMessage]:
-    """The grading conversation: instructions, then the question data with the answer fenced.
-
-    `fold`: one user message instead of system + user (see `fold_system`)."""
+def build_messages(question: Question, answer: str, criteria: Sequence[str]) -> list[ChatMessage]:
+    """The grading conversation: instructions, then the question data with the answer fenced."""
     behavioural = question.kind is QuestionKind.behavioural
     reference = question.reference.text.strip() if question.reference.usable else ""
     if not reference:
         # A reference with key points but no prose: the key points are the reference.
         reference = NO_REFERENCE if behavioural else "\n".join(f"- {p}" for p in criteria)
-    rendered = render_prompt(
+    return render_prompt(
         GRADE_PROMPT,
         {
             "kind": question.kind.value,
@@ -221,20 +185,17 @@ def build_messages(
         },
         untrusted={"answer": answer},
     )
-    return to_langchain(rendered, fold=fold)
 
 
 def build_reask(
-    messages: Sequence[BaseMessage], reply_text: str, error: str, n_criteria: int
-) -> list[BaseMessage]:
+    messages: Sequence[ChatMessage], reply_text: str, error: str, n_criteria: int
+) -> list[ChatMessage]:
     """The conversation so far (unchanged, so a server's prompt cache reuses it), the invalid
     reply cut to MAX_ECHOED_REPLY characters, and one short message saying what to fix."""
-    from langchain_core.messages import AIMessage
-
     if len(reply_text) > MAX_ECHOED_REPLY:
         reply_text = reply_text[:MAX_ECHOED_REPLY] + " …"
     fix = render_prompt(REASK_PROMPT, {"error": error.rstrip("."), "n_criteria": str(n_criteria)})
-    return [*messages, AIMessage(content=reply_text), *to_langchain(fix)]
+    return [*messages, ChatMessage("assistant", reply_text), *fix]
 
 
 def extract_json(text: str) -> str:
@@ -330,9 +291,12 @@ def injection_sentences(answer: str) -> list[str]:
     return [s for s in _sentences(answer) if _INJECTION.search(s)]
 
 
+_TYPOGRAPHIC = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-"})
+
+
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
-    text = text.translate(str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-"}))
+    text = text.translate(_TYPOGRAPHIC)
     text = re.sub(r"\s+", " ", text)
     return text.strip(" \t\"'`.,;:!?…")
 
@@ -584,134 +548,54 @@ def empty_grade(question: Question, criteria: Sequence[str], *, model_name: str)
 # -- the grader --------------------------------------------------------------------------------
 
 
-class LLMFailure(Exception):
-    """The LLM could not produce a usable grade; `reason` says why, for the user."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class _Deadline(Exception):
-    pass
-
-
-def _retry_after(exc: BaseException) -> float | None:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    if headers is None:
-        return None
-    try:
-        return float(headers.get("retry-after"))
-    except (TypeError, ValueError):
-        return None
-
-
-def _failure_reason(kind: LLMErrorKind, exc: BaseException, attempts: int) -> str:
-    code = status_code(exc)
-    tries = f" ({attempts} attempts)" if attempts > 1 else ""
-    reasons = {
-        LLMErrorKind.rate_limit: f"LLM rate-limited the request (HTTP 429){tries}",
-        LLMErrorKind.server: f"LLM server failed with HTTP {code}{tries}",
-        LLMErrorKind.connection: (
-            f"lost the connection to the LLM server in the middle of its reply{tries}"
-            if isinstance(exc, StreamCut)
-            else f"could not reach the LLM server{tries}"
-        ),
-        LLMErrorKind.auth: f"LLM rejected the API key (HTTP {code}); check INTERVIEWER_LLM_API_KEY",
-        LLMErrorKind.not_found: "LLM model or endpoint not found (HTTP 404); check "
-        "INTERVIEWER_LLM_MODEL and INTERVIEWER_LLM_BASE_URL",
-        LLMErrorKind.rejected: f"LLM rejected the request (HTTP {code})",
-        LLMErrorKind.bad_response: "LLM server sent a reply that is not chat-completions JSON",
-    }
-    return reasons.get(kind, f"LLM call failed ({type(exc).__name__})")
-
-
-def _finish_reason(message: Any) -> str | None:
-    metadata = getattr(message, "response_metadata", None) or {}
-    reason = metadata.get("finish_reason")
-    return reason if isinstance(reason, str) else None
-
-
-def _json_mode_refused(exc: BaseException) -> bool:
-    """A 400 while JSON mode was asked for: the server may not know `response_format`."""
-    return status_code(exc) == 400
-
-
 class LLMGrader:
-    """Grades with a chat model; falls back to `fallback` (the offline grader) on failure.
+    """Grades with a chat model (any `ChatModel`); raises `GradingFailure` when it cannot.
 
-    `timeout` is a wall-clock deadline per call, enforced here as well as by the HTTP client,
-    so a slow stream or a hung local server cannot stall the interview. Retries (with
-    exponential backoff) cover 429, 5xx and connection errors; a timeout is not retried, since
-    the user is waiting.
+    `timeout` is the wall-clock deadline per call, handed to the model. Every call is capped
+    at `reply_token_budget` tokens and asks for JSON mode. An invalid reply is re-asked once,
+    with the error; a second invalid reply is a failure.
 
-    Every call is capped at `reply_token_budget` tokens, in the parameter `wire` says this
-    server honours, and asks for JSON mode while `wire.json_mode` holds; a server that answers
-    that request with HTTP 400 is asked again without it, and not asked again for the rest of
-    this grader's life (`json_mode` turns False).
-
-    `grade(..., on_text=hook)` streams the call (with `stream_model`, default `chat_model`) and
-    passes the feedback written so far to `hook` as it grows (from a worker thread, so the hook
-    must be thread-safe; a re-ask or retry starts the text again). Without a hook the call is a
-    plain `invoke` of `chat_model`. A stream that ends without a finish reason was cut off: it
-    is retried like a lost connection, and reported as one.
+    `grade(..., on_text=hook)` streams the call and passes the feedback written so far to
+    `hook` as it grows (see `StreamingGrader`). `last_usage` holds the token usage of the last
+    `grade` call, summed over its calls (re-ask included); empty when the server reports none
+    (llama.cpp streams carry no usage).
     """
 
-    # Tells the engine that grade() takes `on_text` (other graders ignore streaming).
+    # Tells the engine that grade() takes `on_text` (see grading/base.py, StreamingGrader).
     streams_text = True
 
     def __init__(
         self,
-        chat_model: BaseChatModel,
+        model: ChatModel,
         *,
-        model_name: str,
-        fallback: Grader,
         timeout: float = 30,
-        max_retries: int = 2,
-        sleep: Callable[[float], None] = time.sleep,
-        backoff: float = 1.0,
-        stream_model: BaseChatModel | None = None,
         support: SupportCheck | None = None,
-        wire: WireStyle | None = None,
     ) -> None:
-        self.chat_model = chat_model
+        self.model = model
+        self.name = model.name
+        self.timeout = timeout
         # Judges whether each credited quote supports its key point (see grading/support.py).
         self.support: SupportCheck = support or EntailmentSupport()
-        # A separate model for streamed calls: ChatOpenAI built with streaming=False refuses
-        # to stream at all, and one built with streaming=True streams every invoke too.
-        self.stream_model = stream_model or chat_model
-        self.name = model_name
-        self.fallback = fallback
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.sleep = sleep
-        self.backoff = backoff
-        self.wire = wire or WireStyle()
-        self.json_mode = self.wire.json_mode
-        # Token usage of the last grade() call, summed over its calls (re-ask included);
-        # empty when the server reports none (llama.cpp streams carry no usage).
         self.last_usage: dict[str, int] = {}
 
     def warm_up(self) -> None:
-        """Load what grading needs locally (the fallback's model, the support check's
-        encoder) before the first answer arrives. Makes no LLM call."""
-        for part in (self.fallback, self.support):
-            warm = getattr(part, "warm_up", None)
-            if callable(warm):
-                warm()
+        """Load the support check's models before the first answer arrives. Makes no LLM
+        call."""
+        warm_up_parts(self.support)
 
     def grade(
-        self,
-        question: Question,
-        answer: str,
-        *,
-        criteria: list[str] | None = None,
-        on_text: TextHook | None = None,
+        self, question: Question, answer: str, *, criteria: Criteria = None, on_text: OnText = None
     ) -> Grade:
         if not question.gradable:
-            # No reference: the fallback's refusal (UngradableQuestion) is the honest answer.
-            return self.fallback.grade(question, answer, criteria=criteria)
+            from interviewer.grading.offline import UngradableQuestion
+
+            # Alone, it refuses as the offline grader does; FallbackGrader asks the fallback.
+            raise UngradableQuestion(
+                f"Question {question.id} ({question.source}, line {question.line}) has no "
+                "reference answer, so there is nothing to grade against. Fix: add an "
+                f"'**Answer**:' section under the question in {question.source} and re-run "
+                "`interviewer ingest`."
+            )
         points = list(criteria) if criteria else question.criteria
         self.last_usage = {}
         if not answer.strip():
@@ -721,10 +605,7 @@ class LLMGrader:
         if len(text) > MAX_ANSWER_CHARS:
             text = text[:MAX_ANSWER_CHARS]
             flags.append("truncated")
-        try:
-            return self._grade_with_llm(question, text, points, flags, on_text)
-        except LLMFailure as failure:
-            return self._fall_back(question, answer, criteria, failure.reason)
+        return self._grade_with_llm(question, text, points, flags, on_text)
 
     def _grade_with_llm(
         self,
@@ -732,29 +613,27 @@ class LLMGrader:
         answer: str,
         criteria: list[str],
         flags: list[str],
-        on_text: TextHook | None = None,
+        on_text: OnText = None,
     ) -> Grade:
         budget = reply_token_budget(len(criteria))
-        messages = build_messages(question, answer, criteria, fold=self.wire.fold_system)
-        message = self._call(messages, on_text, max_tokens=budget)
-        reply_text = _message_text(message)
+        messages = build_messages(question, answer, criteria)
+        first = self._complete(messages, budget, on_text)
         try:
-            reply = parse_reply(reply_text, len(criteria))
+            reply = parse_reply(first.text, len(criteria))
             reasked = False
-        except ReplyError as first:
-            error = str(first)
-            if _finish_reason(message) == "length":
+        except ReplyError as invalid:
+            error = str(invalid)
+            if first.finish_reason == "length":
                 error = (
                     f"it stopped at the {budget}-token limit before the JSON was complete "
-                    f"({first}); keep the feedback to two sentences and the quotes short"
+                    f"({invalid}); keep the feedback to two sentences and the quotes short"
                 )
             log.info("LLM grade reply invalid (%s); asking once more", error)
-            retry = build_reask(messages, reply_text, error, len(criteria))
+            retry = build_reask(messages, first.text, error, len(criteria))
             try:
-                second = self._call(retry, on_text, max_tokens=budget)
-                reply = parse_reply(_message_text(second), len(criteria))
+                reply = parse_reply(self._complete(retry, budget, on_text).text, len(criteria))
             except ReplyError as again:
-                raise LLMFailure(f"LLM reply was invalid twice ({again})") from None
+                raise GradingFailure(f"LLM reply was invalid twice ({again})") from None
             reasked = True
         try:
             return build_grade(
@@ -768,177 +647,48 @@ class LLMGrader:
                 support=self.support,
             )
         except Exception as exc:  # the check could not run: no verdict can be trusted
-            raise LLMFailure(
+            raise GradingFailure(
                 f"could not check the LLM's evidence with {self.support.name} "
                 f"({type(exc).__name__}: {exc})"
             ) from exc
 
-    def _fall_back(
-        self, question: Question, answer: str, criteria: list[str] | None, reason: str
-    ) -> Grade:
-        reason = redact(f"{reason}; graded offline")
-        log.warning("LLM grading failed, using the offline grader: %s", reason)
-        grade = self.fallback.grade(question, answer, criteria=criteria)
-        return grade.model_copy(
-            update={"fallback": True, "fallback_reason": reason, "grader": "offline"}
-        )
-
-    # -- the call ------------------------------------------------------------------------------
-
-    def _call(
-        self,
-        messages: list[BaseMessage],
-        on_text: TextHook | None = None,
-        *,
-        max_tokens: int,
-    ) -> Any:
-        """One model call with deadline and retries; returns the reply message or raises."""
-        attempt = 0
-        while True:
-            started = time.monotonic()
-            options = self.wire.call_kwargs(max_tokens, json_mode=self.json_mode)
-            try:
-                message = self._invoke_with_deadline(messages, on_text, options)
-            except _Deadline:
-                raise LLMFailure(f"LLM timed out after {self.timeout:g} s") from None
-            except Exception as exc:
-                if self.json_mode and _json_mode_refused(exc):
-                    # Not a failure of the model: this server refuses response_format. Ask
-                    # again without it (no attempt used) and never ask for it again.
-                    log.info("the LLM server refused JSON mode; continuing without it")
-                    self.json_mode = False
-                    continue
-                kind = classify_error(exc)
-                if kind is LLMErrorKind.timeout:
-                    waited = time.monotonic() - started
-                    raise LLMFailure(f"LLM timed out after {round(waited, 1):g} s") from None
-                if kind in RETRYABLE and attempt < self.max_retries:
-                    delay = self.backoff * 2**attempt
-                    hinted = _retry_after(exc)
-                    if hinted is not None:
-                        delay = min(max(delay, hinted), MAX_RETRY_AFTER)
-                    log.info("LLM call failed (%s); retrying in %.1f s", kind.value, delay)
-                    self.sleep(delay)
-                    attempt += 1
-                    continue
-                raise LLMFailure(_failure_reason(kind, exc, attempt + 1)) from None
-            self._count_usage(message)
-            return message
-
-    def _invoke_with_deadline(
-        self,
-        messages: list[BaseMessage],
-        on_text: TextHook | None = None,
-        options: dict[str, Any] | None = None,
-    ) -> Any:
-        outcome: dict[str, Any] = {}
-        done = threading.Event()
-        abandoned = threading.Event()
-        options = options or {}
-
-        def run() -> None:
-            try:
-                if on_text is None:
-                    outcome["message"] = self.chat_model.invoke(messages, **options)
-                else:
-                    outcome["message"] = self._stream(messages, on_text, abandoned, options)
-            except BaseException as exc:  # handed to the caller's thread below
-                outcome["error"] = exc
-            finally:
-                done.set()
-
-        # A daemon thread we can walk away from; the context copy keeps LangChain callbacks.
-        context = contextvars.copy_context()
-        threading.Thread(target=context.run, args=(run,), daemon=True).start()
-        if not done.wait(self.timeout):
-            abandoned.set()  # a stream still running must stop calling the hook
-            raise _Deadline
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["message"]
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        on_text: TextHook,
-        abandoned: threading.Event,
-        options: dict[str, Any] | None = None,
-    ) -> Any:
-        """Stream one call, handing the feedback so far to `on_text`; returns the whole message.
-
-        The chunks are summed into one message, so the text and the token usage come out as
-        from `invoke`. A hook that raises is dropped (it only displays); the grading goes on.
-        A stream that stops without a finish reason, or breaks after it started, raises
-        `StreamCut`: half a reply is a lost connection, not an invalid answer.
-        """
-        from langchain_core.messages import AIMessageChunk
-
-        field = StringFieldStream(*STREAMED_FIELD)
-        hook: TextHook | None = on_text
-        message: Any = None
-        chunks = self.stream_model.stream(messages, **(options or {}))
+    def _complete(self, messages: list[ChatMessage], budget: int, on_text: OnText) -> Reply:
+        """One call through the port; each call streams the feedback from its start."""
+        hook = FieldHook(on_text, *STREAMED_FIELD) if on_text is not None else None
         try:
-            for chunk in chunks:
-                if abandoned.is_set():
-                    break  # past the deadline: the caller has already moved on
-                message = chunk if message is None else message + chunk
-                partial = field.feed(_message_text(chunk))
-                if partial and hook is not None:
-                    try:
-                        hook(partial)
-                    except Exception as exc:
-                        log.warning(
-                            "streamed-text hook failed (%s); not streaming", type(exc).__name__
-                        )
-                        hook = None
-        except Exception as exc:
-            if message is None or classify_error(exc) is not LLMErrorKind.connection:
-                raise  # it never started: an ordinary failure, classified by the caller
-            raise StreamCut(f"the stream broke off: {exc}") from exc
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()  # ends the HTTP stream if we stopped early
-        if not abandoned.is_set() and _finish_reason(message) is None:
-            raise StreamCut("the stream ended before the reply was finished")
-        return message if message is not None else AIMessageChunk(content="")
+            reply = self.model.complete(
+                messages, max_tokens=budget, json_mode=True, on_text=hook, timeout=self.timeout
+            )
+        except LLMError as exc:
+            raise GradingFailure(exc.message) from None
+        self._count_usage(reply.usage)
+        return reply
 
-    def _count_usage(self, message: Any) -> None:
-        usage = getattr(message, "usage_metadata", None) or {}
-        for key in ("input_tokens", "output_tokens", "total_tokens"):
-            if isinstance(usage.get(key), int):
-                self.last_usage[key] = self.last_usage.get(key, 0) + usage[key]
-
-
-def _message_text(message: Any) -> str:
-    text = getattr(message, "text", None)
-    if isinstance(text, str):
-        return text
-    content = getattr(message, "content", "")
-    return content if isinstance(content, str) else str(content)
+    def _count_usage(self, usage: Usage | None) -> None:
+        for key, value in usage._asdict().items() if usage is not None else ():
+            self.last_usage[key] = self.last_usage.get(key, 0) + value
 
 
 def make_llm_grader(
     settings: Settings,
-    fallback: Grader,
     *,
     sleep: Callable[[float], None] = time.sleep,
     support: SupportCheck | None = None,
+    model: ChatModel | None = None,
 ) -> LLMGrader:
     """The LLM grader the settings describe (raises `LLMConfigError` if they describe none).
 
-    `support` defaults to `EntailmentSupport` (the offline entailment model).
+    `model` defaults to the settings' chat-model port, at a temperature that keeps grades
+    repeatable (`sleep` is its wait between retries); `support` to `EntailmentSupport` (the
+    offline entailment model). Wrap it in `FallbackGrader` for a grade on every answer.
     """
-    # Temperature 0 for repeatable grades, except o-series models, which accept only the default.
-    temperature = None if is_reasoning_model(settings.llm_model) else 0.0
+    if model is None:
+        from interviewer.llm import make_chat_port, repeatable_temperature
+
+        temperature = repeatable_temperature(settings)
+        model = make_chat_port(settings, temperature=temperature, sleep=sleep)
     return LLMGrader(
-        make_chat_model(settings, temperature=temperature),
-        stream_model=make_chat_model(settings, temperature=temperature, streaming=True),
-        model_name=settings.llm_model,
-        fallback=fallback,
+        model,
         timeout=settings.llm_timeout,
-        max_retries=settings.llm_max_retries,
-        sleep=sleep,
         support=support or EntailmentSupport(settings.embedding_model),
-        wire=wire_style(settings),
     )

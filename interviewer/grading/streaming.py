@@ -9,10 +9,13 @@ still parsed and validated as a whole.
     feedback = StringFieldStream("feedback")
     for chunk in chunks:
         partial = feedback.feed(chunk)   # the value so far when it grew, else None
+
+`FieldHook` does the same for a chat model's `on_text(reply so far)` hook.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
@@ -173,3 +176,24 @@ def partial_string_field(text: str, *path: str) -> str | None:
     stream = StringFieldStream(*path)
     stream.feed(text)
     return stream.value if stream.started else None
+
+
+class FieldHook:
+    """A chat model's `on_text(reply so far)` turned into `hook(field so far)` for one string
+    field: the new part of the reply is fed to a `StringFieldStream`, and `hook` hears only
+    when the field grew. A reply that starts again (a retried stream) starts the field again.
+    """
+
+    def __init__(self, hook: Callable[[str], None], *path: str) -> None:
+        self.hook = hook
+        self.path = path
+        self._field = StringFieldStream(*path)
+        self._seen = ""
+
+    def __call__(self, text: str) -> None:
+        if not text.startswith(self._seen):
+            self._field, self._seen = StringFieldStream(*self.path), ""
+        partial = self._field.feed(text[len(self._seen) :])
+        self._seen = text
+        if partial is not None:
+            self.hook(partial)
