@@ -35,6 +35,7 @@ from interviewer.grading.base import (
 )
 from interviewer.grading.streaming import FieldHook
 from interviewer.grading.support import EntailmentSupport, SupportCheck
+from interviewer.hygiene import instruction_sentences, split_sentences
 from interviewer.llm import ChatMessage, ChatModel, LLMError, Reply, Usage
 from interviewer.models import (
     VERDICT_CREDIT,
@@ -261,34 +262,10 @@ def parse_reply(text: str, n_criteria: int) -> GradeReply:
     return reply
 
 
-# Sentences that talk to the grader instead of answering. Kept narrow on purpose: a genuine
-# answer ("a tree can give 100% training accuracy", "ignore the previous state") must not match.
-_INJECTION = re.compile(
-    r"\b(ignore|disregard|forget|override|bypass)\s+"
-    r"((all|any|the|your|my|these|those|of|previous|prior|above|earlier|system|grading)\s+)*"
-    r"(instructions?|rubric|rules|prompts?|criteria|guidelines)\b"
-    r"|\b(award|give|grant|assign)\b[^.!?\n]{0,25}"
-    r"(\b5\s*/\s*5\b|\b5 out of 5\b|\bfive out of five\b|\bfull (marks|credit|score)\b"
-    r"|\b(perfect|maximum|top|highest) (score|grade|marks?|rating)\b)"
-    r"|\b(score|grade|rate|mark)\s+(this|it|me|the answer|my answer)\b[^.!?\n]{0,25}"
-    r"\b(5|five|10|ten|full|perfect|maximum|covered)\b"
-    r"|\b(deserves?|earns?|should (get|receive))\s+"
-    r"(a\s+|the\s+)?(5\s*/\s*5|full marks|top marks|perfect score|maximum score)"
-    r"|\b(all|every)\b[^.!?\n]{0,20}\b(key ?points?|criteri(a|on)|rubric items?)\b"
-    r"[^.!?\n]{0,20}\b(covered|met|satisfied)\b"
-    r"|\byou are now (a|an|the)\b|\bnew instructions\s*:|^\s*(system|assistant|developer)\s*:"
-    r"|<\s*/?\s*untrusted",
-    re.IGNORECASE | re.MULTILINE,
-)
-
-
-def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
-
-
 def injection_sentences(answer: str) -> list[str]:
-    """Sentences of the answer that address the grader instead of answering the question."""
-    return [s for s in _sentences(answer) if _INJECTION.search(s)]
+    """Sentences of the answer that address the grader instead of answering the question (the
+    one detector both graders use: `interviewer.hygiene`)."""
+    return instruction_sentences(answer)
 
 
 _TYPOGRAPHIC = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-"})
@@ -297,6 +274,9 @@ _TYPOGRAPHIC = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "�
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.translate(_TYPOGRAPHIC)
+    # The sentence splitter drops markdown emphasis and inline-code marks; a quote that kept
+    # them is still the candidate's words.
+    text = text.replace("**", "").replace("__", "").replace("`", "")
     text = re.sub(r"\s+", " ", text)
     return text.strip(" \t\"'`.,;:!?…")
 
@@ -396,7 +376,7 @@ def check_evidence(
     only their quote is checked.
     """
     injected = set(injection_sentences(answer))
-    sentences = [s for s in _sentences(answer) if s not in injected]
+    sentences = [s for s in split_sentences(answer) if s not in injected]
     quotable = "\n".join(sentences)
     checked = CheckedVerdicts(verdicts=[])
     for number, (kp, criterion) in enumerate(zip(reply.key_points, criteria, strict=True), 1):
