@@ -92,7 +92,9 @@ def prepare_ahead(inner, session) -> None:
     Uses the grader's `prepare` when it has one; otherwise a throwaway grade fills the same
     per-question cache (the OfflineGrader caches references and key points per question).
     """
-    if hasattr(inner, "prepare"):
+    from interviewer.grading.base import PreparingGrader
+
+    if isinstance(inner, PreparingGrader):
         session.prefetch()
         return
     state = session.state

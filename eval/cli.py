@@ -226,9 +226,9 @@ def _build_grader(kind: str, err):
 
     try:
         built = make_grader(kind, get_settings())
-        warm_up = getattr(built, "warm_up", None)
-        if callable(warm_up):  # load the model now, so per-answer latency is honest
-            warm_up()
+        from interviewer.grading.base import warm_up_parts
+
+        warm_up_parts(built)  # load the models now, so per-answer latency is honest
         return built
     except GraderUnavailable as exc:
         err.print(f"[red]{exc}[/red]")

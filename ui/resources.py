@@ -96,12 +96,12 @@ def _warm_up(model: str, _grader: Grader) -> bool:
 
     loading = start_warm_up(model)
 
+    from interviewer.agent import warm_up_parts
+
     def grader_too() -> None:
         loading.join()
-        warm = getattr(_grader, "warm_up", None)  # calibration and one tiny batch
         try:
-            if warm is not None:
-                warm()
+            warm_up_parts(_grader)  # calibration and one tiny batch
         except Exception as exc:  # the first grade reports the problem, with its fix
             log.warning("offline grader warm-up failed: %s", exc)
 

@@ -33,6 +33,7 @@ from interviewer.agent import (
     Message,
     MessageKind,
     Mode,
+    warm_up_parts,
 )
 from interviewer.display import rich_escape, strip_terminal_codes
 
@@ -367,14 +368,10 @@ def _warm_up_starter(
         def work() -> None:
             # Failures here are not reported: the first grade raises the real error.
             with contextlib.suppress(Exception):
-                grader = session.engine.grader
-                real = grader.get() if hasattr(grader, "get") else grader
                 warm_up(settings)
                 # The grader's own models (the LLM grader's support check among them), so
                 # the first answer does not pay for loading them.
-                warm = getattr(real, "warm_up", None)
-                if callable(warm):
-                    warm()
+                warm_up_parts(session.engine.grader)
                 session.prefetch()  # the grader prepares the first question meanwhile
 
         thread = threading.Thread(target=work, name="interviewer-warm-up", daemon=True)

@@ -55,7 +55,7 @@ from interviewer.agent.report import Report, build_report, render_json, render_m
 from interviewer.agent.repository import LoadedSession, SessionRepository
 from interviewer.agent.state import Outcome, QuestionRecord, SessionState, retryable
 from interviewer.bank import BankUnavailable, ChromaBank
-from interviewer.grading.base import Grader
+from interviewer.grading.base import Grader, warm_up_parts
 from interviewer.llm import ConnectionCheck
 from interviewer.models import SCORE_BANDS, Difficulty, Grade, Verdict
 from interviewer.source import QuestionSource, SourceUnavailable, bank_outage_message
@@ -131,4 +131,5 @@ __all__ = [
     "start_model_warm_up",
     "streams_feedback",
     "warm_up_models",
+    "warm_up_parts",
 ]

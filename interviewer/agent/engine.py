@@ -49,7 +49,7 @@ from interviewer.agent.replies import compose, current_prompt_messages, help_mes
 from interviewer.agent.repository import SessionRepository
 from interviewer.agent.results import GradingError, Progress, Prompt, SetupError, TurnResult
 from interviewer.agent.selection import ChoiceInput, PastGrade, askable, choose
-from interviewer.grading.base import Grader
+from interviewer.grading.base import Grader, PreparingGrader, StreamingGrader, streams_text
 from interviewer.hygiene import MAX_ANSWER_CHARS, cut
 from interviewer.models import (
     Grade,
@@ -398,10 +398,10 @@ class InterviewSession:
         """
         state = self.state
         rec = state.current
-        prepare = getattr(self.engine.grader, "prepare", None)
-        if rec is None or prepare is None:
+        grader = self.engine.grader
+        if rec is None or not isinstance(grader, PreparingGrader):
             return
-        prepare(self._question(rec), criteria=state.criteria_for_answer())
+        grader.prepare(self._question(rec), criteria=state.criteria_for_answer())
 
     @staticmethod
     def _prompt_key(state: sm.SessionState) -> tuple[int, int]:
@@ -416,7 +416,7 @@ class InterviewSession:
         first paint) unless `build`: a front end that has already started loading the model
         asks for it when a session opens."""
         grader = self.engine.grader
-        if not hasattr(grader, "prepare") or self.state.current is None:
+        if not isinstance(grader, PreparingGrader) or self.state.current is None:
             return
         if isinstance(grader, LazyGrader) and not grader.ready and not build:
             return
@@ -531,10 +531,9 @@ class InterviewSession:
         on_text: Callable[[str], None] | None,
     ) -> Grade:
         grader = self.engine.grader
-        if on_text is not None and streams_feedback(self.state):
-            real = grader.get() if isinstance(grader, LazyGrader) else grader
-            if getattr(real, "streams_text", False):
-                return real.grade(question, text, criteria=criteria, on_text=on_text)  # type: ignore[call-arg]
+        if on_text is not None and streams_feedback(self.state) and streams_text(grader):
+            assert isinstance(grader, StreamingGrader)
+            return grader.grade(question, text, criteria=criteria, on_text=on_text)
         return grader.grade(question, text, criteria=criteria)
 
     def _retry(self) -> TurnResult:

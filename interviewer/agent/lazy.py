@@ -5,7 +5,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from interviewer.grading.base import Grader
+from interviewer.grading.base import (
+    Criteria,
+    Grader,
+    OnText,
+    PreparingGrader,
+    StreamingGrader,
+    streams_text,
+    warm_up_parts,
+)
 from interviewer.models import Grade, Question
 
 
@@ -30,10 +38,23 @@ class LazyGrader:
     def ready(self) -> bool:
         return self._grader is not None
 
-    def grade(self, question: Question, answer: str, *, criteria: list[str] | None = None) -> Grade:
-        return self.get().grade(question, answer, criteria=criteria)
+    @property
+    def streams_text(self) -> bool:
+        """Whether the real grader streams its feedback (builds it)."""
+        return streams_text(self.get())
 
-    def prepare(self, question: Question, criteria: list[str] | None = None) -> None:
-        prepare = getattr(self.get(), "prepare", None)
-        if prepare is not None:
-            prepare(question, criteria=criteria)
+    def grade(
+        self, question: Question, answer: str, *, criteria: Criteria = None, on_text: OnText = None
+    ) -> Grade:
+        real = self.get()
+        if on_text is not None and isinstance(real, StreamingGrader) and real.streams_text:
+            return real.grade(question, answer, criteria=criteria, on_text=on_text)
+        return real.grade(question, answer, criteria=criteria)
+
+    def prepare(self, question: Question, criteria: Criteria = None) -> None:
+        real = self.get()
+        if isinstance(real, PreparingGrader):
+            real.prepare(question, criteria=criteria)
+
+    def warm_up(self) -> None:
+        warm_up_parts(self.get())
