@@ -479,13 +479,7 @@ class SessionStore:
         """
         now = time.time() if now is None else now
         with self._write() as conn:
-            row = conn.execute(
-                "SELECT version, candidate FROM sessions WHERE id = ?", (session_id,)
-            ).fetchone()
-            if row is None:
-                raise SessionNotFoundError(_not_found(session_id))
-            if row["version"] != expected_version:
-                raise ConcurrentSessionError(_moved_on(session_id))
+            row = _at_version(conn, session_id, expected_version)
             # The pending answer (if any) is what this turn completes.
             conn.execute("DELETE FROM pending_answers WHERE session_id = ?", (session_id,))
             if turn is not None:
@@ -539,13 +533,7 @@ class SessionStore:
         """
         now = time.time() if now is None else now
         with self._write() as conn:
-            row = conn.execute(
-                "SELECT version FROM sessions WHERE id = ?", (session_id,)
-            ).fetchone()
-            if row is None:
-                raise SessionNotFoundError(_not_found(session_id))
-            if row["version"] != pending.version:
-                raise ConcurrentSessionError(_moved_on(session_id))
+            _at_version(conn, session_id, pending.version)
             conn.execute(
                 "INSERT OR REPLACE INTO pending_answers (session_id, version, kind,"
                 " question_index, question_id, prompt, answer, asked_at, answered_at, saved_at)"
@@ -697,6 +685,18 @@ def _moved_on(session_id: str) -> str:
         "this copy is out of date and retrying cannot help. Fix: close the other window, then "
         f"run `interviewer resume {session_id}`."
     )
+
+
+def _at_version(conn: sqlite3.Connection, session_id: str, version: int) -> sqlite3.Row:
+    """The session's row, if it is still at `version` (raises otherwise, naming the fix)."""
+    row = conn.execute(
+        "SELECT version, candidate FROM sessions WHERE id = ?", (session_id,)
+    ).fetchone()
+    if row is None:
+        raise SessionNotFoundError(_not_found(session_id))
+    if row["version"] != version:
+        raise ConcurrentSessionError(_moved_on(session_id))
+    return row
 
 
 def _not_found(session_id: str) -> str:

@@ -334,6 +334,14 @@ class Cli:
         self.final_report(session)
         return 0
 
+    def run_session(self, session: InterviewSession, settings: Settings, warm) -> int:
+        """Run the chat loop from the session's opening; returns the exit code."""
+        assert session.opening is not None
+        starter = _warm_up_starter(session, settings, warm)
+        code = self.run(session, session.opening, start_warm_up=starter, settings=settings)
+        _join_background()
+        return code
+
     def final_report(self, session: InterviewSession) -> None:
         from interviewer.agent import render_markdown
 
@@ -526,10 +534,7 @@ def register(
             raise cli.fail(str(exc)) from exc
         cli.grader_banner(kind, settings)
         assert session.opening is not None
-        starter = _warm_up_starter(session, settings, warm)
-        code = cli.run(session, session.opening, start_warm_up=starter, settings=settings)
-        _join_background()
-        raise typer.Exit(code)
+        raise typer.Exit(cli.run_session(session, settings, warm))
 
     @app.command()
     def resume(
@@ -584,10 +589,7 @@ def register(
                 cli.final_report(session)
             _join_background()
             raise typer.Exit(0)
-        starter = _warm_up_starter(session, settings, warm)
-        code = cli.run(session, session.opening, start_warm_up=starter, settings=settings)
-        _join_background()
-        raise typer.Exit(code)
+        raise typer.Exit(cli.run_session(session, settings, warm))
 
     @app.command()
     def sessions(

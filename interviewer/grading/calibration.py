@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -204,25 +205,34 @@ def load_calibration(path: Path | str | None = None) -> Calibration:
     return _load(str(Path(path) if path else CALIBRATION_PATH))
 
 
+T = TypeVar("T")
+
+
+def read_fitted(
+    path: Path, parse: Callable[[dict[str, Any]], T], error: type[Exception], fix: str
+) -> T:
+    """A fitted model read from its JSON file; `error` (naming `fix`) when it is missing or
+    malformed. Shared by calibration.json and scoring.json."""
+    if not path.is_file():
+        raise error(f"{path} is missing. Fix: {fix}")
+    try:
+        return parse(json.loads(path.read_text(encoding="utf-8")))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise error(f"{path} is malformed ({exc}). Fix: {fix}") from exc
+
+
 @lru_cache(maxsize=4)
 def _load(path: str) -> Calibration:
     from .features import FEATURE_NAMES
 
-    p = Path(path)
-    if not p.is_file():
-        raise CalibrationError(
-            f"{p} is missing. Fix: run `python -m eval.fit_calibration` (needs the SemEval "
-            "CSVs in ../shared/datasets) or restore the file from git."
-        )
-    try:
-        cal = Calibration.from_json(json.loads(p.read_text(encoding="utf-8")))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CalibrationError(
-            f"{p} is malformed ({exc}). Fix: re-run `python -m eval.fit_calibration`."
-        ) from exc
+    fix = (
+        "re-run `python -m eval.fit_calibration` (needs the SemEval CSVs in ../shared/datasets) "
+        "or restore the file from git."
+    )
+    cal = read_fitted(Path(path), Calibration.from_json, CalibrationError, fix)
     if cal.feature_names != FEATURE_NAMES:
         raise CalibrationError(
-            f"{p} was fitted on different features than the grader computes. "
+            f"{path} was fitted on different features than the grader computes. "
             "Fix: re-run `python -m eval.fit_calibration`."
         )
     return cal

@@ -26,7 +26,7 @@ import numpy as np
 
 from interviewer.models import Verdict
 
-from .calibration import LogisticModel
+from .calibration import LogisticModel, read_fitted
 from .judge import PointJudgement, Thresholds
 
 SCORING_PATH = Path(__file__).with_name("scoring.json")
@@ -130,12 +130,5 @@ def load_scoring(path: Path | str | None = None) -> ScoreModel:
 
 @lru_cache(maxsize=4)
 def _load(path: str) -> ScoreModel:
-    p = Path(path)
-    if not p.is_file():
-        raise ScoringError(
-            f"{p} is missing. Fix: restore it from git, or run `python -m eval.fit_scoring`."
-        )
-    try:
-        return ScoreModel.from_json(json.loads(p.read_text(encoding="utf-8")))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ScoringError(f"{p} is malformed ({exc}). Fix: re-run the fit.") from exc
+    fix = "restore it from git, or re-run `python -m eval.fit_scoring`."
+    return read_fitted(Path(path), ScoreModel.from_json, ScoringError, fix)

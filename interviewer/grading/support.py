@@ -144,18 +144,14 @@ class EntailmentSupport:
 
     @property
     def threshold(self) -> float:
-        if self._threshold is None:
-            from .scoring import load_scoring
+        from .scoring import load_scoring  # cached: read once per process
 
-            self._threshold = load_scoring().thresholds.partly
-        return self._threshold
+        return self._threshold if self._threshold is not None else load_scoring().thresholds.partly
 
     def _model(self) -> EntailmentModel:
-        if self._entailment is None:
-            from .entailment import shared_model
+        from .entailment import shared_model  # one model per process
 
-            self._entailment = shared_model()
-        return self._entailment
+        return self._entailment or shared_model()
 
     def warm_up(self) -> None:
         self.relevance.warm_up()
