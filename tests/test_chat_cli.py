@@ -474,3 +474,39 @@ def test_when_only_the_grade_cannot_be_saved_the_answer_is_still_kept(data_dir, 
     resumed = CliRunner().invoke(make_app(), ["resume", sid], input="")
     assert resumed.exit_code == 0 and "saved before the interruption" in resumed.output
     assert [t.answer for t in db(data_dir).turns(sid)] == ["my answer"]
+
+
+def test_retry_in_the_terminal_is_stored_as_its_own_turn(run, data_dir):
+    result = run(
+        "chat",
+        "-n",
+        "2",
+        "--follow-ups",
+        "0",
+        "--seed",
+        "4",
+        input="I don't know\n/retry\nI don't know\n/skip\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Type /retry to try this question again" in result.output
+    assert "try that one again" in result.output
+    assert "(try again)" in result.output  # the retried question's header says so
+    sid = db(data_dir).list_sessions()[0].id
+    assert [t.kind for t in db(data_dir).turns(sid)] == ["idk", "retry", "idk", "skip"]
+
+
+def test_redrill_asks_the_open_points_of_an_earlier_session(run, data_dir):
+    first = run("chat", "-n", "1", "--follow-ups", "0", "--seed", "5", input="I don't know\n")
+    assert first.exit_code == 0, first.output
+    sid = db(data_dir).list_sessions()[0].id
+    redrill = run("chat", "--redrill", sid, input="/end\n")
+    assert redrill.exit_code == 0, redrill.output
+    assert "(from: " in redrill.output  # each re-drill question names the question it drills
+    newest = db(data_dir).list_sessions()[0]
+    assert newest.id != sid
+
+
+def test_redrill_of_an_unknown_session_names_the_fix(run):
+    result = run("chat", "--redrill", "nosuchsession")
+    assert result.exit_code == 2
+    assert "nosuchsession" in result.output

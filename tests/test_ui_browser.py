@@ -134,3 +134,59 @@ def test_browser_practice_interview(server):
         raise
     finally:
         driver.quit()
+
+
+# Each states one key point and gets another one backwards.
+CONTRADICTING = {
+    "Explain dropout and how it prevents overfitting.": (
+        "Dropout randomly zeroes activations during training with probability p. At inference "
+        "you keep dropping units at random, so the predictions stay noisy."
+    ),
+    "What is batch normalization and why does it help?": (
+        "It normalises activations using the mini-batch mean and variance. At inference it "
+        "recomputes the mean and variance from the test batch instead of using running averages."
+    ),
+    "What is the vanishing gradient problem?": (
+        "Gradients grow exponentially as they are multiplied back through many layers, so the "
+        "early layers learn fastest."
+    ),
+}
+
+
+def test_browser_grade_card_quotes_the_candidate_and_marks_a_contradiction(server):
+    """The grade card shows the candidate's own words for what they covered and for what they
+    got wrong; the screenshot is saved to artifacts/grade_card.png."""
+    from selenium.webdriver.common.by import By
+
+    driver = headless.chromium()
+    try:
+        driver.get(server.url)
+        headless.wait_for(
+            lambda: headless.visible(driver, headless.SIDEBAR_READY), 60, "the set-up sidebar"
+        )
+        headless.set_number(driver, "cfg_questions", 1)
+        headless.set_slider(driver, "cfg_follow_ups", 0)
+        headless.wait_for(lambda: headless.button(driver, "Start interview"), what="start")
+        headless.button(driver, "Start interview").click()
+        headless.wait_for(
+            lambda: headless.visible(driver, headless.CHAT_INPUT), 30, "the answer box"
+        )
+        body = driver.find_element(By.TAG_NAME, "body").text
+        question = next(q for q in CONTRADICTING if q in body)
+        headless.send_answer(driver, CONTRADICTING[question])
+        headless.wait_for(
+            lambda: headless.visible(driver, headless.GRADE_CARD), 180, "the grade card"
+        )
+        card = headless.visible(driver, headless.GRADE_CARD)[0]
+        assert "You said:" in card.text  # the candidate's own words, quoted
+        assert "⚠" in card.text and "which contradicts it" in card.text
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.execute_script("arguments[0].scrollIntoView(true);", card)
+        card.screenshot(str(ARTIFACTS / "grade_card.png"))
+        assert (ARTIFACTS / "grade_card.png").stat().st_size > 5_000
+    except Exception:
+        headless.full_page_screenshot(driver, ARTIFACTS / "browser-failure.png")
+        print(server.output())
+        raise
+    finally:
+        driver.quit()
