@@ -10,7 +10,8 @@ itself (`OfflineGrader.read_many`, exactly as grading computes them):
   SemEval-2013 `train` questions that the entailment model's training left out for this
   purpose (its card lists them), target "correct", each dataset and class weighted equally.
 - `multi` (questions with several key points): fitted on graded interview answers
-  (`eval/data/answers/train.csv`: written blind, graded by a separate helper), target the human
+  (`eval/data/answers/train.csv` and `train2.csv`: written blind, graded by a separate helper;
+  no question of the held-out categories, dev or test), target the human
   grade / 5 (a fractional logistic fit: each answer counts as grade/5 of a "correct" row and
   the rest of an "incorrect" one). The team's older set (`eval/interview_answers/`, written by
   the people who tuned the first grader) is left out: adding it lowered the dev Spearman from
@@ -157,7 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "fitted_by": "python -m eval.fit_scoring",
             "date": dt.date.today().isoformat(),
             "single_data": f"SemEval-2013 train, {len(kept)} answers",
-            "multi_data": f"{len(kept_m)} blind interview answers (eval/data/answers/train.csv; "
+            "multi_data": f"{len(kept_m)} blind interview answers "
+            f"(eval/data/answers/{'+'.join(TRAINING_SETS)}; "
             f"no question of the held-out categories {sorted(held_out)})",
             "seed": SEED,
             "cv_grouped_by_question": {k: report[k] for k in ("single_cv", "multi_cv")},

@@ -130,19 +130,34 @@ def pair_order(
     return {"pairs": pairs, "pair_order": round(agree / pairs, 4) if pairs else float("nan")}
 
 
-def agreement(predictions: Sequence[Prediction], *, target_column: str) -> dict[str, float]:
-    """Spearman, Pearson and MAE of the score against the human grade (0-5)."""
+def agreement(
+    predictions: Sequence[Prediction], *, target_column: str, n_boot: int = 1000
+) -> dict[str, Any]:
+    """Spearman, Pearson and MAE of the score against the human grade (0-5), each with a 95%
+    bootstrap interval over questions."""
     rows = [p for p in predictions if p.score is not None]
     human = target_values(rows, target_column)
     score = [float(p.score) for p in rows]  # type: ignore[arg-type]
     if len(rows) < 3:
         return {"n": len(rows)}
-    return {
-        "n": len(rows),
-        "spearman": round(metrics.spearman(human, score), 4),
-        "pearson": round(metrics.pearson(human, score), 4),
-        "mae": round(sum(abs(a - b) for a, b in zip(human, score, strict=True)) / len(rows), 4),
-    }
+    questions = [p.row.question for p in rows]
+    out: dict[str, Any] = {"n": len(rows)}
+    ci: dict[str, list[float]] = {}
+    for name, metric in (
+        ("spearman", metrics.spearman),
+        ("pearson", metrics.pearson),
+        ("mae", _mae),
+    ):
+        out[name] = round(metric(human, score), 4)
+        # Whole questions are resampled: answers to one question are not independent.
+        low, high = metrics.bootstrap_ci(metric, human, score, groups=questions, n_resamples=n_boot)
+        ci[name] = [round(low, 4), round(high, 4)]
+    out["ci"] = ci
+    return out
+
+
+def _mae(a: Any, b: Any) -> float:
+    return float(sum(abs(x - y) for x, y in zip(a, b, strict=True)) / len(a))
 
 
 def interview_figures(
@@ -170,20 +185,25 @@ def interview_figures(
     return result
 
 
+def _with_ci(r: dict[str, Any], name: str) -> str:
+    value = r.get(name, float("nan"))
+    low, high = r.get("ci", {}).get(name, (float("nan"), float("nan")))
+    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+
+
 def figures_markdown(result: dict[str, Any], *, group_column: str | None = None) -> list[str]:
     """Markdown lines for `interview_figures` output."""
     lines = ["## Interview figures", ""]
     sections = [("all rows", result["all"])]
     sections += [(f"{group_column} = {g}", r) for g, r in result.get("groups", {}).items()]
     lines += [
-        "| rows | n | Spearman | Pearson | MAE | pair order (pairs) |",
+        "| rows | n | Spearman [95% CI] | Pearson [95% CI] | MAE [95% CI] | pair order (pairs) |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for name, r in sections:
         lines.append(
-            f"| {name} | {r['n']} | {r.get('spearman', float('nan')):.3f} | "
-            f"{r.get('pearson', float('nan')):.3f} | {r.get('mae', float('nan')):.3f} | "
-            f"{r['pair_order']:.3f} ({r['pairs']}) |"
+            f"| {name} | {r['n']} | {_with_ci(r, 'spearman')} | {_with_ci(r, 'pearson')} | "
+            f"{_with_ci(r, 'mae')} | {r['pair_order']:.3f} ({r['pairs']}) |"
         )
     if "kinds" in result["all"]:
         lines += ["", "Mean score per kind of answer (grader / human):", ""]
