@@ -395,8 +395,9 @@ class OfflineGrader:
         vectors = judging.window_vectors(encoded.sentence_vectors, spans)
         similarity = vectors @ prepared.criteria_vectors.T  # (windows, points)
         chosen = judging.candidates(similarity)
-        probabilities = self.entailment.probabilities(
-            judging.pairs_for(prepared.criteria, spans, chosen)
+        pairs = judging.pairs_for(prepared.criteria, spans, chosen)
+        probabilities = judging.drop_restated_contradictions(
+            pairs, self.entailment.probabilities(pairs)
         )
         judgements = judging.judge(chosen, probabilities, similarity)
         th = thresholds or self.scoring.thresholds

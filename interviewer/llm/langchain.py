@@ -174,6 +174,9 @@ class LangChainChatModel(ChatModel):
         messages = request.messages
         deadline = self.timeout if request.timeout is None else request.timeout
         sent = to_langchain(fold_system(messages) if self.wire.fold_system else messages)
+        # Build the client before the clock starts: the first call imports the SDK (seconds on
+        # a cold disk), which is not the server's time and must not count as a timeout.
+        self._model(request.on_text is not None)
         attempt = 0
         while True:
             asked_json = request.json_mode and self.json_mode

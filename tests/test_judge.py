@@ -1,0 +1,73 @@
+"""The pure per-key-point logic around the entailment model (interviewer/grading/judge.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from interviewer.grading.judge import (
+    PAIR_WORDS,
+    PointJudgement,
+    Thresholds,
+    candidates,
+    drop_restated_contradictions,
+    judge,
+    pairs_for,
+    restates,
+    windows,
+)
+from interviewer.models import Verdict
+
+TH = Thresholds(covered=0.5, partly=0.25, contradicted=0.5)
+POINT = "Q-learning is value-based: it learns Q(s,a) and acts greedily."
+
+
+def test_windows_are_sentences_then_short_neighbouring_pairs():
+    long = " ".join(["word"] * PAIR_WORDS)
+    spans = windows(["It trains in parallel.", "That cuts variance.", long])
+    texts = [w.text for w in spans]
+    assert texts == [
+        "It trains in parallel.",
+        "That cuts variance.",
+        long,
+        "It trains in parallel. That cuts variance.",
+    ]
+
+
+def test_candidates_are_the_closest_windows_per_point():
+    similarity = np.array([[0.1, 0.9], [0.8, 0.2], [0.5, 0.7]])
+    assert candidates(similarity, k=2) == [[1, 2], [0, 2]]
+
+
+def test_judge_takes_the_best_entailing_and_the_most_contradicting_window():
+    chosen = [[1, 2], [0]]
+    probabilities = np.array([[0.2, 0.7, 0.1], [0.6, 0.1, 0.3], [0.9, 0.05, 0.05]])
+    similarity = np.array([[0.3, 0.9], [0.8, 0.2], [0.5, 0.7]])
+    first, second = judge(chosen, probabilities, similarity)
+    assert (first.entail, first.entail_window) == (0.6, 2)
+    assert (first.contradict, first.contradict_window) == (0.7, 1)
+    assert second.entail == 0.9 and second.similarity == 0.9
+
+
+def test_a_point_stated_somewhere_is_not_contradicted_by_a_muddled_sentence():
+    assert PointJudgement(0.6, 0.9, 0, 1, 0.8).verdict(TH) is Verdict.covered
+    assert PointJudgement(0.1, 0.9, 0, 1, 0.8).verdict(TH) is Verdict.contradicted
+    assert PointJudgement(0.3, 0.2, 0, 1, 0.8).verdict(TH) is Verdict.partly
+    assert PointJudgement(0.1, 0.2, 0, 1, 0.8).verdict(TH) is Verdict.missed
+
+
+def test_a_window_that_only_restates_the_point_cannot_contradict_it():
+    assert restates(POINT, "Q-learning is a value-based method.")
+    # A word the point lacks, an added negation, or an opposite: it may contradict.
+    assert not restates(POINT, "Q-learning is policy-based.")
+    assert not restates(POINT, "Q-learning is not value-based.")
+    assert not restates("Bagging mainly reduces variance.", "Bagging mainly reduces bias.")
+    pairs = [(POINT, "Q-learning is a value-based method."), (POINT, "Q-learning is policy-based.")]
+    probabilities = np.array([[0.1, 0.85, 0.05], [0.1, 0.85, 0.05]])
+    kept = drop_restated_contradictions(pairs, probabilities)
+    assert kept[0].tolist() == [0.1, 0.0, 0.05] and kept[1].tolist() == [0.1, 0.85, 0.05]
+    assert probabilities[0, 1] == 0.85  # the input is not changed
+
+
+def test_pairs_follow_the_order_judge_reads():
+    spans = windows(["A.", "B."])
+    assert pairs_for(["p", "q"], spans, [[1], [0, 2]]) == [("p", "B."), ("q", "A."), ("q", "A. B.")]
