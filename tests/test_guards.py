@@ -142,6 +142,13 @@ def test_restated_needs_no_new_words_and_closeness_to_the_question():
     assert not guards.is_restated(
         "Overfitting is memorising noise.", q, cos_question=0.9, cos_reference=0.5
     )
+    # Stalling phrases add nothing.
+    assert guards.is_restated(
+        "Overfitting in machine learning? That's a good question: overfitting in machine learning.",
+        q,
+        cos_question=0.9,
+        cos_reference=0.5,
+    )
     # Same words but far from the question (embeddings disagree): not flagged.
     assert not guards.is_restated("machine learning", q, cos_question=0.4, cos_reference=0.2)
 

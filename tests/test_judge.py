@@ -61,6 +61,14 @@ def test_a_window_that_only_restates_the_point_cannot_contradict_it():
     assert not restates(POINT, "Q-learning is policy-based.")
     assert not restates(POINT, "Q-learning is not value-based.")
     assert not restates("Bagging mainly reduces variance.", "Bagging mainly reduces bias.")
+    # Directions said another way are the same claim; the opposite direction is not.
+    bagging = "Bagging averages learners fit on bootstrap samples, which mainly reduces variance."
+    assert restates(
+        bagging, "Bagging averages learners fit on bootstrap samples, so variance goes down."
+    )
+    assert restates(bagging, "Bagging lowers the variance.")
+    assert not restates(bagging, "Bagging averages learners, so the variance goes up.")
+    assert not restates(bagging, "Bagging increases the variance.")
     pairs = [(POINT, "Q-learning is a value-based method."), (POINT, "Q-learning is policy-based.")]
     probabilities = np.array([[0.1, 0.85, 0.05], [0.1, 0.85, 0.05]])
     kept = drop_restated_contradictions(pairs, probabilities)

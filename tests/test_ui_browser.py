@@ -139,8 +139,8 @@ def test_browser_practice_interview(server):
 # Each states one key point and gets another one backwards.
 CONTRADICTING = {
     "Explain dropout and how it prevents overfitting.": (
-        "Dropout randomly zeroes activations during training with probability p. At inference "
-        "you keep dropping units at random, so the predictions stay noisy."
+        "Dropout randomly zeroes activations during training with probability p. It makes "
+        "units co-adapt more strongly, so it is not a regulariser."
     ),
     "What is batch normalization and why does it help?": (
         "It normalises activations using the mini-batch mean and variance. At inference it "

@@ -180,6 +180,11 @@ class RelevanceThresholds:
     restated_novelty: float = 0.0
 
 
+# Stems of the phrases a candidate stalls with ("That's a good question", "let me think"):
+# they add nothing to a restated question, so they do not count as new words.
+_STALLING = frozenset({"good", "great", "interest", "question", "think", "okay", "ok", "sure"})
+
+
 def is_restated(
     answer: str,
     question: str,
@@ -194,7 +199,7 @@ def is_restated(
     if not a:
         return False
     q = set(content_words(question))
-    new = [w for w in a if w not in q]
+    new = [w for w in a if w not in q and w not in _STALLING]
     novelty = len(new) / len(a)
     return (
         novelty <= thresholds.restated_novelty

@@ -21,6 +21,7 @@ Nothing here imports a model.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -172,9 +173,30 @@ _GENERIC = frozenset(
 )
 
 
+# Ways of saying "goes down" / "goes up", read as one word each so that "the variance goes
+# down" restates "reduces variance" (and "goes up" is still its opposite).
+_DIRECTIONS = (
+    (
+        re.compile(r"\b(?:go(?:es)?|went|gone|going|come[s]?|brings?|bringing)\s+down\b"),
+        "decreases",
+    ),
+    (re.compile(r"\b(?:go(?:es)?|went|gone|going|come[s]?)\s+up\b"), "increases"),
+    (re.compile(r"\b(?:reduc|lower|cut|shrink|drop|decreas)\w*"), "decreases"),
+    (re.compile(r"\b(?:rais|grow|increas)\w*"), "increases"),
+)
+
+
+def _directions(text: str) -> str:
+    text = text.lower()
+    for pattern, word in _DIRECTIONS:
+        text = pattern.sub(word, text)
+    return text
+
+
 def restates(point: str, window: str) -> bool:
     """True when `window` says nothing the key point does not: every content word is the
     point's (or generic), and it adds no negation and no opposite of the point's words. Pure."""
+    point, window = _directions(point), _directions(window)
     point_words = set(content_words(point))
     added = set(content_words(window)) - point_words - _GENERIC
     if added:
