@@ -92,8 +92,7 @@ def turns(data_dir: Path, driver, n: int, think: float) -> list[float]:
         headless.wait_for(lambda: headless.visible(driver, headless.START_READY), 60)
         headless.set_number(driver, "cfg_questions", n + 1)
         headless.set_slider(driver, "cfg_follow_ups", 0)
-        headless.wait_for(lambda: headless.button(driver, "Start interview"), what="start")
-        headless.button(driver, "Start interview").click()
+        headless.click(driver, "Start interview")
         headless.wait_for(lambda: headless.visible(driver, headless.CHAT_INPUT), 30)
         for i in range(n):
             body = driver.find_element(By.TAG_NAME, "body").text

@@ -183,6 +183,23 @@ def button(driver: Any, label: str) -> Any:
     return found[-1] if found else None
 
 
+def click(driver: Any, label: str, timeout: float = 30) -> None:
+    """Click the button labelled `label`, finding it again if Streamlit redraws it first.
+
+    Finding and clicking happen in one retried step: a rerun between the two replaces the
+    element, and Selenium then raises StaleElementReferenceException on the old one.
+    """
+
+    def attempt() -> bool:
+        found = button(driver, label)
+        if found is None:
+            return False
+        found.click()
+        return True
+
+    wait_for(attempt, timeout, f"the {label!r} button")
+
+
 def set_number(driver: Any, key: str, value: int) -> None:
     """Type a value into the number input with widget key `key`, then leave the field."""
     from selenium.webdriver.common.by import By

@@ -66,8 +66,7 @@ def test_browser_practice_interview(server):
         )
         headless.set_number(driver, "cfg_questions", 2)
         headless.set_slider(driver, "cfg_follow_ups", 0)
-        headless.wait_for(lambda: headless.button(driver, "Start interview"), what="start")
-        headless.button(driver, "Start interview").click()
+        headless.click(driver, "Start interview")
         headless.wait_for(
             lambda: headless.visible(driver, headless.CHAT_INPUT), 30, "the answer box"
         )
@@ -166,8 +165,7 @@ def test_browser_grade_card_quotes_the_candidate_and_marks_a_contradiction(serve
         )
         headless.set_number(driver, "cfg_questions", 1)
         headless.set_slider(driver, "cfg_follow_ups", 0)
-        headless.wait_for(lambda: headless.button(driver, "Start interview"), what="start")
-        headless.button(driver, "Start interview").click()
+        headless.click(driver, "Start interview")
         headless.wait_for(
             lambda: headless.visible(driver, headless.CHAT_INPUT), 30, "the answer box"
         )
