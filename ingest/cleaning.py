@@ -114,6 +114,7 @@ def _drop_residue_after_last_mark(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=65_536)  # a contents entry, its section and the dedupe pass ask again
 def loose_key(text: str) -> str:
     """Letters and digits only, lower case: `isn’t` and `isn't` are the same question."""
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())

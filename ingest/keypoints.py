@@ -221,22 +221,20 @@ def plain_prose(markdown: str) -> tuple[list[str], list[str]] | None:
     """
     if _MARKUP.search(markdown):
         return None
-    paragraphs = [collapse_space(line) for line in markdown.splitlines() if line.strip()]
     points: list[str] = []
+    sentences: list[str] = []
     seen: set[str] = set()
-    for paragraph in paragraphs:
-        first = _first_sentence(paragraph)
-        if _words(first) < MIN_WORDS or len(points) >= MAX_POINTS:
+    for line in markdown.splitlines():
+        if not line.strip():
             continue
-        point = _clip(first.rstrip(":"))
-        key = _NON_WORDS.sub(" ", point.lower()).strip()
-        if key not in seen:
-            seen.add(key)
-            points.append(point)
-    sentences = [
-        _clip(sentence.strip())
-        for paragraph in paragraphs
-        for sentence in _SENTENCE_END.split(paragraph)
-        if _words(sentence.strip()) >= MIN_WORDS
-    ]
+        # One split per paragraph serves both lists: its first part is the first sentence.
+        parts = _SENTENCE_END.split(collapse_space(line))
+        first = parts[0]
+        if _words(first) >= MIN_WORDS and len(points) < MAX_POINTS:
+            point = _clip(first.rstrip(":"))
+            key = _NON_WORDS.sub(" ", point.lower()).strip()
+            if key not in seen:
+                seen.add(key)
+                points.append(point)
+        sentences.extend(_clip(s.strip()) for s in parts if _words(s.strip()) >= MIN_WORDS)
     return points, sentences

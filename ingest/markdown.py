@@ -89,15 +89,21 @@ def repair_bold(text: str) -> str:
     return collapse_space(out)
 
 
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:?!)])")
+_TIGHT_PUNCT = tuple((" " + mark, mark) for mark in ",.;:?!)")
 
 
 def collapse_space(text: str) -> str:
     """One space between words, none before punctuation.
 
-    `str.split()` splits on exactly the characters `\\s` matches, at C speed.
+    `str.split()` splits on exactly the characters `\\s` matches, at C speed. Once spaces are
+    single, "no space before punctuation" is seven `str.replace` calls, each skipped when its
+    pair is absent: several times faster than a regex on the short lines ingest feeds it.
     """
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split()))
+    text = " ".join(text.split())
+    for pair, mark in _TIGHT_PUNCT:
+        if pair in text:
+            text = text.replace(pair, mark)
+    return text
 
 
 _INLINE_MATH = re.compile(r"\$\$?(.+?)\$\$?")

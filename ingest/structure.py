@@ -572,6 +572,7 @@ class _Reader:
     def _read_toc(self, b: Block, s: Section) -> None:
         topics: list[tuple[int, str]] = []  # (indent, text) of enclosing non-question entries
         listed = 0
+        outer = self._context(s)[0]  # the same for every entry: read it once
         for i in range(b.start, b.end):
             match = None if self.lines[i].in_code else LIST_ITEM.match(self.lines[i].text)
             if not match:
@@ -585,7 +586,7 @@ class _Reader:
                 strip_markup(link.group(1) if link else text)
             ) or reads_as_question(label):
                 listed += 1
-                topic = topics[-1][1] if topics else self._context(s)[0]
+                topic = topics[-1][1] if topics else outer
                 self.toc.append(
                     _TocEntry(self.lines[i].number, label, link.group(2) if link else "", topic)
                 )

@@ -6,7 +6,6 @@ Everything here is plain pydantic v2: no I/O, no heavy imports.
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from enum import StrEnum
 from typing import Any
@@ -45,7 +44,7 @@ BEHAVIOURAL_RUBRIC: tuple[str, ...] = (
 def normalise_text(text: str) -> str:
     """Lower-case, NFKC, collapse whitespace and strip trailing punctuation: the id basis."""
     text = unicodedata.normalize("NFKC", text).lower()
-    text = re.sub(r"\s+", " ", text).strip()
+    text = " ".join(text.split())  # the whitespace `\\s` matches, at C speed
     return text.rstrip(" ?.!:")
 
 
