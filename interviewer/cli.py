@@ -445,6 +445,11 @@ def ui(
         "false",
         "--server.showEmailPrompt",
         "false",
+        # With fast reruns a widget change starts a second script thread while the first is
+        # still stopping, and both touch one session state: Streamlit then fails at random
+        # with "dictionary changed size during iteration". Our runs are short; let them end.
+        "--runner.fastReruns",
+        "false",
     ]
     raise typer.Exit(subprocess.call(cmd))
 

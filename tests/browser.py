@@ -92,6 +92,8 @@ class Server:
             "false",
             "--server.fileWatcherType",
             "none",
+            "--runner.fastReruns",  # as `interviewer ui` runs it (see interviewer/cli.py)
+            "false",
         ]
         self.started = time.perf_counter()
         self.process = subprocess.Popen(

@@ -75,8 +75,18 @@ def test_browser_practice_interview(server):
 
         asked = []
         for n in (1, 2):
-            body = driver.find_element(By.TAG_NAME, "body").text
-            question = next(q for q in answers if q in body and q not in asked)
+            question = headless.wait_for(
+                lambda: next(
+                    (
+                        q
+                        for q in answers
+                        if q not in asked and q in driver.find_element(By.TAG_NAME, "body").text
+                    ),
+                    None,
+                ),
+                60,
+                f"question {n}",
+            )
             asked.append(question)
             headless.send_answer(driver, answers[question])
             headless.wait_for(
