@@ -1,7 +1,8 @@
 """Follow-up drilling on the bundled bank: are follow-ups authored probes, and do good
 follow-up answers land?
 
-    python -m benchmarks.bench_drill            # both figures
+    python -m benchmarks.bench_drill            # all three figures
+    python -m benchmarks.bench_drill --answers eval/data/answers/followups_dev.csv   # dev
     python -m benchmarks.bench_drill --json
 
 1. Probe share (target >= 95%): one scripted session per technical bank question, with the
@@ -24,10 +25,12 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 FOLLOW_UP_ANSWERS = REPO / "eval" / "data" / "answers" / "followups.csv"
+FALSE_CREDIT_SEED = 5
 
 
 def technical_questions():
@@ -64,12 +67,12 @@ def probe_share(grader) -> dict:
     return {"follow_ups": asked, "authored": authored, "share": round(authored / asked, 4)}
 
 
-def landing_share(grader) -> dict:
+def landing_share(grader, path: Path = FOLLOW_UP_ANSWERS) -> dict:
     from interviewer.agent.followup import RECOVERY, point_weight, recovered_points
     from interviewer.models import Grade, KeyPointVerdict, Verdict
 
     by_text = {q.text: q for q in technical_questions()}
-    rows = list(csv.DictReader(FOLLOW_UP_ANSWERS.open(encoding="utf-8")))
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
     covered = partly = 0
     recovered_full = 0
     misses = []
@@ -99,15 +102,47 @@ def landing_share(grader) -> dict:
     }
 
 
+def false_credit_share(grader, path: Path = FOLLOW_UP_ANSWERS) -> dict:
+    """Each follow-up answer graded against a point of another question in its category."""
+    import random
+
+    from interviewer.models import Verdict
+
+    questions = technical_questions()
+    by_text = {q.text: q for q in questions}
+    rng = random.Random(FALSE_CREDIT_SEED)
+    credited = 0
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    for row in rows:
+        q = by_text[row["question"]]
+        other = rng.choice([o for o in questions if o.category == q.category and o is not q])
+        point = rng.choice(other.reference.key_points)
+        grade = grader.grade(q, row["answer"], criteria=[point])
+        credited += bool(grade.verdicts) and grade.verdicts[0].verdict is Verdict.covered
+    return {"answers": len(rows), "credited": credited, "share": round(credited / len(rows), 4)}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--answers",
+        type=Path,
+        default=FOLLOW_UP_ANSWERS,
+        help="follow-up answers (pid, question, key_point, probe, answer); default: the "
+        "reported set, eval/data/answers/followups.csv",
+    )
     args = parser.parse_args(argv)
     from interviewer.grading import OfflineGrader
 
     grader = OfflineGrader()
     grader.warm_up()
-    result = {"probe_share": probe_share(grader), "follow_ups_that_land": landing_share(grader)}
+    result: dict[str, Any] = {
+        "answers_file": str(args.answers),
+        "probe_share": probe_share(grader),
+        "follow_ups_that_land": landing_share(grader, args.answers),
+        "false_credit": false_credit_share(grader, args.answers),
+    }
     if args.json:
         print(json.dumps(result))
         return
@@ -121,6 +156,12 @@ def main(argv: list[str] | None = None) -> None:
         f"({f['share_covered']:.1%}; target >= 90%); partly {f['partly']}; full recovery "
         f"(half the point's share, the report's rule) {f['share_full_recovery']:.1%}"
     )
+    c = result["false_credit"]
+    print(
+        f"the same answers graded against a point of another question in the category, "
+        f"marked covered: {c['credited']} of {c['answers']} ({c['share']:.1%}; lower is better)"
+    )
+    print(f"(follow-up answers: {args.answers})")
     for verdict, point, answer in f["examples_not_covered"]:
         print(f"  not covered ({verdict}): {point} <- {answer}")
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from interviewer.grading.judge import (
+    CANDIDATES,
+    PAIR_BUDGET,
     PAIR_WORDS,
+    SIMILARITY_FLOOR,
     PointJudgement,
     Thresholds,
     candidates,
@@ -36,6 +39,27 @@ def test_windows_are_sentences_then_short_neighbouring_pairs():
 def test_candidates_are_the_closest_windows_per_point():
     similarity = np.array([[0.1, 0.9], [0.8, 0.2], [0.5, 0.7]])
     assert candidates(similarity, k=2) == [[1, 2], [0, 2]]
+
+
+def test_one_point_is_read_against_more_windows_than_each_of_many():
+    rng = np.random.default_rng(0)
+    similarity = rng.random((10, 1))
+    (only,) = candidates(similarity)
+    assert len(only) == PAIR_BUDGET
+    assert only == np.argsort(-similarity[:, 0]).tolist()[:PAIR_BUDGET]
+    many = candidates(rng.random((10, 5)))
+    assert all(len(picks) == CANDIDATES for picks in many)
+
+
+def test_a_window_about_something_else_earns_no_credit_but_may_still_contradict():
+    below = SIMILARITY_FLOOR - 0.05
+    similarity = np.array([[0.6], [below]])
+    probabilities = np.array([[0.1, 0.1, 0.8], [0.95, 0.9, 0.0]])
+    (point,) = judge([[0, 1]], probabilities, similarity)
+    assert point.entail == 0.1 and point.entail_window == 0  # the far window's 0.95 is void
+    assert (point.contradict, point.contradict_window) == (0.9, 1)
+    (credited,) = judge([[0, 1]], probabilities, np.array([[0.6], [SIMILARITY_FLOOR]]))
+    assert (credited.entail, credited.entail_window) == (0.95, 1)
 
 
 def test_judge_takes_the_best_entailing_and_the_most_contradicting_window():
