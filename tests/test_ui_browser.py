@@ -73,20 +73,14 @@ def test_browser_practice_interview(server):
         assert "Question 1 of 2" in driver.find_element(By.TAG_NAME, "body").text
         assert "offline grader" in driver.find_element(By.TAG_NAME, "body").text
 
-        asked = []
+        asked: list[str] = []
+
+        def next_question() -> str | None:
+            body = driver.find_element(By.TAG_NAME, "body").text
+            return next((q for q in answers if q in body and q not in asked), None)
+
         for n in (1, 2):
-            question = headless.wait_for(
-                lambda: next(
-                    (
-                        q
-                        for q in answers
-                        if q not in asked and q in driver.find_element(By.TAG_NAME, "body").text
-                    ),
-                    None,
-                ),
-                60,
-                f"question {n}",
-            )
+            question = headless.wait_for(next_question, 60, f"question {n}")
             asked.append(question)
             headless.send_answer(driver, answers[question])
             headless.wait_for(

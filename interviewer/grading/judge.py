@@ -148,8 +148,7 @@ def judge(
             continue
         p = probabilities[row : row + len(picks)]
         row += len(picks)
-        about = np.array([similarity[i, j] >= floor for i in picks])
-        entail = np.where(about, p[:, 0], 0.0)
+        entail = np.where(similarity[picks, j] >= floor, p[:, 0], 0.0)
         e = int(np.argmax(entail))
         c = int(np.argmax(p[:, 1]))
         out.append(
