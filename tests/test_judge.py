@@ -8,6 +8,7 @@ from interviewer.grading.judge import (
     CANDIDATES,
     PAIR_BUDGET,
     PAIR_WORDS,
+    SECOND_WINDOW_MARGIN,
     SIMILARITY_FLOOR,
     PointJudgement,
     Thresholds,
@@ -48,7 +49,16 @@ def test_one_point_is_read_against_more_windows_than_each_of_many():
     assert len(only) == PAIR_BUDGET
     assert only == np.argsort(-similarity[:, 0]).tolist()[:PAIR_BUDGET]
     many = candidates(rng.random((10, 5)))
-    assert all(len(picks) == CANDIDATES for picks in many)
+    assert all(1 <= len(picks) <= CANDIDATES for picks in many)
+
+
+def test_with_few_windows_a_point_a_far_second_window_is_not_read():
+    close, far = 0.7 - SECOND_WINDOW_MARGIN / 2, 0.7 - 2 * SECOND_WINDOW_MARGIN
+    similarity = np.array([[0.7, 0.7, 0.1], [close, far, 0.2], [0.0, 0.0, 0.9]])
+    assert candidates(similarity) == [[0, 1], [0], [2]]
+    # One point is read against its whole budget, however far behind.
+    (only,) = candidates(similarity[:, 1:2])
+    assert only == [0, 1, 2]
 
 
 def test_a_window_about_something_else_earns_no_credit_but_may_still_contradict():
