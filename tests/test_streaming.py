@@ -414,13 +414,23 @@ class _StreamingSession:
 
 
 def test_ui_draws_streamed_text_from_the_script_thread():
-    from ui.session import submit_streaming
+    from ui.session import DRAFT_LABEL, submit_streaming
 
     placeholder, held = _Placeholder(), []
     result = submit_streaming(_StreamingSession(), "answer", placeholder, held)
     assert result == "result" and held == []
-    assert placeholder.drawn and placeholder.drawn[-1] == "A b c"
+    assert placeholder.drawn and placeholder.drawn[-1].endswith("A b c")
     assert placeholder.drawn == sorted(placeholder.drawn, key=len)
+    # Unchecked text is labelled as such: the card that replaces it says what was credited.
+    assert all(d.startswith(DRAFT_LABEL) for d in placeholder.drawn)
+
+
+def test_streamed_draft_feedback_is_escaped():
+    from ui.session import draft_markdown
+
+    drawn = draft_markdown("Excellent! <img src=x onerror=alert(1)> **5/5**")
+    assert "\\<img" in drawn and "<img" not in drawn.replace("\\<img", "")
+    assert "\\*\\*5/5\\*\\*" in drawn
 
 
 def test_ui_rerun_mid_stream_waits_for_the_saved_turn():

@@ -21,6 +21,7 @@ from ui.state import (
     SESSION_PARAM,
     LLMChoice,
     Turn,
+    escape_markdown,
     session_from_params,
     transcript_from_turns,
 )
@@ -236,6 +237,15 @@ def _submit(
 
 
 _DONE = object()
+# Above the LLM's feedback while it is written: its claims are checked against the answer only
+# when the reply is complete, and the card that replaces this text says what was credited.
+DRAFT_LABEL = "*The LLM's draft feedback, not yet checked against your answer:*"
+
+
+def draft_markdown(text: str) -> str:
+    """The streamed feedback as the page shows it: labelled as a draft, escaped (it may echo
+    the candidate's text)."""
+    return f"{DRAFT_LABEL}\n\n{escape_markdown(text)}"
 
 
 def submit_streaming(
@@ -269,7 +279,7 @@ def submit_streaming(
                         updates.put(_DONE)
                         break
                     item = newer
-            placeholder.markdown(item)
+            placeholder.markdown(draft_markdown(item))
     except BaseException as exc:  # Streamlit's rerun/stop: finish the turn first
         held.append(exc)
     worker.join()
