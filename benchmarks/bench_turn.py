@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -242,27 +243,12 @@ def bench_llm_cost(n_questions: int) -> None:
             assert rec is not None  # the session is not done
             criteria = state.criteria_for_answer() or rec.criteria
             answer = realistic_answers(source.get(rec.question_id), answered)
-            quote = " ".join(answer.split()[:6])
-            chat.enqueue(
-                json.dumps(
-                    {
-                        "feedback": "Covers the first point only.",
-                        "key_points": [
-                            {
-                                "key_point": i,
-                                "verdict": "covered" if i == 1 else "missed",
-                                "evidence": quote if i == 1 else None,
-                            }
-                            for i in range(1, len(criteria) + 1)
-                        ],
-                        "interviewer": {
-                            "acknowledgement": "Thanks, noted.",
-                            "follow_up_question": "Can you say more about the part you left out?",
-                            "follow_up_key_point": 2 if len(criteria) > 1 else None,
-                        },
-                    }
-                )
-            )
+            notes = {
+                "acknowledgement": "Thanks, noted.",
+                "follow_up_question": "Can you say more about the part you left out?",
+                "follow_up_key_point": 2 if len(criteria) > 1 else None,
+            }
+            chat.enqueue(_scripted_reply(criteria, answer, interviewer=notes))
             session.submit(answer)
             answered += 1
     prompt = [u.input_tokens for u in chat.usage]
@@ -295,21 +281,24 @@ class AcceptFoundQuotes:
         return True
 
 
-def _scripted_reply(criteria, answer: str) -> str:
+def _scripted_reply(criteria, answer: str, interviewer: dict[str, Any] | None = None) -> str:
+    """A grader's JSON reply: the first point covered (quoting the answer's first six words),
+    the others missed; with `interviewer`, the notes an LLM grader adds for the next turn."""
     quote = " ".join(answer.split()[:6])
-    return json.dumps(
-        {
-            "feedback": "Covers the first point only.",
-            "key_points": [
-                {
-                    "key_point": i,
-                    "verdict": "covered" if i == 1 else "missed",
-                    "evidence": quote if i == 1 else None,
-                }
-                for i in range(1, len(criteria) + 1)
-            ],
-        }
-    )
+    reply: dict[str, Any] = {
+        "feedback": "Covers the first point only.",
+        "key_points": [
+            {
+                "key_point": i,
+                "verdict": "covered" if i == 1 else "missed",
+                "evidence": quote if i == 1 else None,
+            }
+            for i in range(1, len(criteria) + 1)
+        ],
+    }
+    if interviewer is not None:
+        reply["interviewer"] = interviewer
+    return json.dumps(reply)
 
 
 def small_model_replies(body: str) -> list[str]:
@@ -330,9 +319,8 @@ def bench_first_replies() -> None:
     """How many first replies parse, on a constrained server and on one without JSON mode."""
     from interviewer.grading import FallbackGrader
     from interviewer.grading.llm import make_llm_grader
-    from interviewer.settings import get_settings
     from tests.agent_fakes import KeywordGrader
-    from tests.fake_openai_server import MODEL_ID, FakeOpenAIServer, ServerProfile
+    from tests.fake_openai_server import FakeOpenAIServer, ServerProfile
 
     questions = [q for q in bundled_questions() if q.gradable and q.kind.value == "technical"]
     question = questions[0]
@@ -343,14 +331,7 @@ def bench_first_replies() -> None:
         ("a server that refuses JSON mode", ServerProfile.no_json_mode()),
     ):
         with tempfile.TemporaryDirectory() as tmp, FakeOpenAIServer(profile) as server:
-            settings = get_settings(
-                _env_file=None,
-                data_dir=tmp,
-                llm_provider="openai-compatible",
-                llm_model=MODEL_ID,
-                llm_base_url=server.base_url,
-                llm_max_retries=0,
-            )
+            settings = server.settings(tmp, llm_max_retries=0)
             grader = FallbackGrader(
                 make_llm_grader(settings, sleep=lambda s: None, support=AcceptFoundQuotes()),
                 KeywordGrader(),

@@ -15,6 +15,7 @@ Optional per-question extras (used by the bundled bank):
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,15 +73,37 @@ def _parse_meta_line(path: Path, line: Line) -> dict[str, str]:
     return fields
 
 
-def _bullets(lines: list[Line]) -> list[str]:
-    out: list[str] = []
+@dataclass
+class _Bullet:
+    """A `- ` bullet outside code: its indent, its first line's text and the lines that wrap it."""
+
+    indent: int
+    text: str
+    wrapped: list[str] = field(default_factory=list)
+
+    def plain(self, first: str | None = None) -> str:
+        """The bullet as plain text, wrapped lines joined on (`first` replaces its first line)."""
+        lines = [self.text if first is None else first, *self.wrapped]
+        return " ".join(plain_inline(line) for line in lines)
+
+
+def _bullet_items(lines: list[Line]) -> list[_Bullet]:
+    """The bullets in `lines` outside code, in order; a non-blank line that is not a bullet
+    wraps the bullet before it."""
+    items: list[_Bullet] = []
     for line in lines:
+        if line.in_code:
+            continue
         match = BULLET.match(line.text)
-        if match and not line.in_code:
-            out.append(plain_inline(match.group(1)))
-        elif out and line.text.strip() and not line.in_code:
-            out[-1] += " " + plain_inline(line.text)  # a wrapped bullet
-    return out
+        if match:
+            items.append(_Bullet(_indent(line.text), match.group(1)))
+        elif items and line.text.strip():
+            items[-1].wrapped.append(line.text)  # a wrapped bullet
+    return items
+
+
+def _bullets(lines: list[Line]) -> list[str]:
+    return [bullet.plain() for bullet in _bullet_items(lines)]
 
 
 def _indent(text: str) -> int:
@@ -94,26 +117,15 @@ def _points_and_probes(lines: list[Line]) -> tuple[list[str], list[list[str]]]:
     """
     points: list[str] = []
     probes: list[list[str]] = []
-    base: int | None = None
-    target: list[str] | None = None  # what a wrapped line continues
-    target_index = 0
-    for line in lines:
-        if line.in_code:
-            continue
-        match = BULLET.match(line.text)
-        if match:
-            indent = _indent(line.text)
-            base = indent if base is None else base
-            prefix = PROBE_PREFIX.match(match.group(1))
-            if prefix and indent > base and points:
-                probes[-1].append(plain_inline(match.group(1)[prefix.end() :]))
-                target, target_index = probes[-1], len(probes[-1]) - 1
-                continue
-            points.append(plain_inline(match.group(1)))
+    items = _bullet_items(lines)
+    base = items[0].indent if items else 0
+    for bullet in items:
+        prefix = PROBE_PREFIX.match(bullet.text)
+        if prefix and bullet.indent > base and points:
+            probes[-1].append(bullet.plain(bullet.text[prefix.end() :]))
+        else:
+            points.append(bullet.plain())
             probes.append([])
-            target, target_index = points, len(points) - 1
-        elif target is not None and line.text.strip():
-            target[target_index] += " " + plain_inline(line.text)  # a wrapped bullet
     return points, probes
 
 
@@ -122,24 +134,16 @@ def _follow_up_list(
 ) -> list[list[str]]:
     """`**Follow-ups**:` bullets, one per key point in order; sub-bullets add probes."""
     out: list[list[str]] = []
-    base: int | None = None
-    last: list[str] | None = None
-    for line in lines:
-        if line.in_code:
-            continue
-        match = BULLET.match(line.text)
-        if match:
-            indent = _indent(line.text)
-            base = indent if base is None else base
-            text = plain_inline(PROBE_PREFIX.sub("", match.group(1), count=1))
-            if indent > base and out:
-                out[-1].append(text)
-                last = out[-1]
-                continue
-            out.append([] if NO_PROBE.match(text) else [text])
-            last = out[-1]
-        elif last and line.text.strip():
-            last[-1] += " " + plain_inline(line.text)
+    items = _bullet_items(lines)
+    base = items[0].indent if items else 0
+    for bullet in items:
+        probe = PROBE_PREFIX.sub("", bullet.text, count=1)
+        if bullet.indent > base and out:
+            out[-1].append(bullet.plain(probe))
+        elif NO_PROBE.match(plain_inline(probe)):
+            out.append([])  # a key point without a probe (its wrapped lines are dropped too)
+        else:
+            out.append([bullet.plain(probe)])
     if len(out) > n_points:
         raise BankFormatError(
             path,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -59,13 +59,8 @@ class BankStats:
     sources: dict[str, int]
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "questions": self.questions,
-            "with_reference": self.with_reference,
-            "categories": self.categories,
-            "by_origin": self.by_origin,
-            "sources": self.sources,
-        }
+        """Every field by name (what `interviewer bank stats --json` prints)."""
+        return asdict(self)
 
 
 def _where(**conditions: Any) -> dict[str, Any] | None:

@@ -27,9 +27,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol, TypeVar
 
 # The schema, as numbered migrations applied in order on open (`PRAGMA user_version` holds
 # how many have run). Never edit a released migration: append a new one. Version 1 is the
@@ -199,13 +199,20 @@ class ScoreRow:
 
 
 @dataclass(frozen=True)
-class StoredSession:
+class SessionHeader:
+    """What every session row says about itself: whose it is, when it started and last
+    changed, its status and the grader it started with."""
+
     id: str
     candidate: str
     created_at: float
     updated_at: float
     status: str
     grader: str
+
+
+@dataclass(frozen=True)
+class StoredSession(SessionHeader):
     config_json: str
     state_json: str
     version: int
@@ -268,13 +275,7 @@ def grader_label(configured: str, counts: GraderCounts) -> str:
 
 
 @dataclass(frozen=True)
-class SessionSummary:
-    id: str
-    candidate: str
-    created_at: float
-    updated_at: float
-    status: str
-    grader: str
+class SessionSummary(SessionHeader):
     questions_total: int
     questions_done: int
     score: float | None
@@ -559,18 +560,7 @@ class SessionStore:
         rows = self._read("SELECT * FROM pending_answers WHERE session_id = ?", (session_id,))
         if not rows:
             return None
-        r = rows[0]
-        return PendingAnswer(
-            kind=r["kind"],
-            question_index=r["question_index"],
-            answer=r["answer"],
-            answered_at=r["answered_at"],
-            version=r["version"],
-            question_id=r["question_id"],
-            prompt=r["prompt"],
-            asked_at=r["asked_at"],
-            saved_at=r["saved_at"],
-        )
+        return _from_row(PendingAnswer, rows[0])
 
     def get(self, session_id: str, *, with_turns: bool = True) -> StoredSession:
         rows = self._read("SELECT * FROM sessions WHERE id = ?", (session_id,))
@@ -583,40 +573,11 @@ class SessionStore:
             if len(rows) != 1:
                 raise SessionNotFoundError(_not_found(session_id))
         r = rows[0]
-        return StoredSession(
-            id=r["id"],
-            candidate=r["candidate"],
-            created_at=r["created_at"],
-            updated_at=r["updated_at"],
-            status=r["status"],
-            grader=r["grader"],
-            config_json=r["config_json"],
-            state_json=r["state_json"],
-            version=r["version"],
-            turns=self.turns(r["id"]) if with_turns else [],
-        )
+        return _from_row(StoredSession, r, turns=self.turns(r["id"]) if with_turns else [])
 
     def turns(self, session_id: str) -> list[TurnRow]:
         rows = self._read("SELECT * FROM turns WHERE session_id = ? ORDER BY seq", (session_id,))
-        return [
-            TurnRow(
-                kind=r["kind"],
-                question_index=r["question_index"],
-                question_id=r["question_id"],
-                question_text=r["question_text"],
-                prompt=r["prompt"],
-                answer=r["answer"],
-                grade_json=r["grade_json"],
-                grader=r["grader"],
-                score=r["score"],
-                asked_at=r["asked_at"],
-                answered_at=r["answered_at"],
-                reply_json=r["reply_json"],
-                seq=r["seq"],
-                saved_at=r["saved_at"],
-            )
-            for r in rows
-        ]
+        return [_from_row(TurnRow, r) for r in rows]
 
     def list_sessions(
         self, *, limit: int = 50, candidate: str | None = None
@@ -639,13 +600,9 @@ class SessionStore:
                 if x["category"] not in cats:
                     cats.append(x["category"])
             out.append(
-                SessionSummary(
-                    id=r["id"],
-                    candidate=r["candidate"],
-                    created_at=r["created_at"],
-                    updated_at=r["updated_at"],
-                    status=r["status"],
-                    grader=r["grader"],
+                _from_row(
+                    SessionSummary,
+                    r,
                     questions_total=state.get("total", 0),
                     questions_done=sum(1 for x in records if x.get("outcome")),
                     score=round(sum(scored) / len(scored), 1) if scored else None,
@@ -677,6 +634,20 @@ class SessionStore:
             (candidate, before if before is not None else float("inf")),
         )
         return [(r["sid"], r["t"], r["cat"], r["mean"], r["n"]) for r in rows]
+
+
+class _Dataclass(Protocol):
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+_Row = TypeVar("_Row", bound=_Dataclass)  # a dataclass read from one table row
+
+
+def _from_row(cls: type[_Row], row: sqlite3.Row, **computed: Any) -> _Row:
+    """A `cls` dataclass from the row's columns of the same names (the others are not read),
+    plus the `computed` fields the table does not hold."""
+    read = {f.name: row[f.name] for f in fields(cls) if f.name not in computed}
+    return cls(**read, **computed)
 
 
 def _moved_on(session_id: str) -> str:

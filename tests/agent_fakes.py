@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Iterable
+from typing import Any
 
 from interviewer.models import (
     Difficulty,
@@ -16,7 +17,6 @@ from interviewer.models import (
     Question,
     QuestionKind,
     ReferenceAnswer,
-    ReferenceOrigin,
     Verdict,
 )
 from interviewer.source import InMemorySource
@@ -24,15 +24,24 @@ from interviewer.source import InMemorySource
 STOP = {"the", "and", "that", "with", "from", "into", "which", "each", "this", "their", "them"}
 
 
-def _q(text, category, difficulty, key_points, answer="", **kw) -> Question:
+def make_question(
+    text: str,
+    category: str,
+    difficulty: str = "medium",
+    key_points: list[str] | None = None,
+    answer: str = "",
+    *,
+    source: str = "test-bank.md",
+    line: int = 1,
+    **fields: Any,
+) -> Question:
+    """A test question; with `key_points`, an authored reference of them whose text is
+    `answer` (the points joined when empty), else no reference unless `fields` give one."""
+    if key_points is not None:
+        text_of_reference = answer or " ".join(key_points)
+        fields["reference"] = ReferenceAnswer(text=text_of_reference, key_points=key_points)
     return Question.create(
-        text,
-        source="test-bank.md",
-        category=category,
-        difficulty=Difficulty(difficulty),
-        line=1,
-        reference=ReferenceAnswer(text=answer or " ".join(key_points), key_points=key_points),
-        **kw,
+        text, source, category=category, difficulty=Difficulty(difficulty), line=line, **fields
     )
 
 
@@ -40,7 +49,7 @@ def sample_questions() -> list[Question]:
     """Ten questions over three categories and three levels, one behavioural, one ungradable."""
     ml, ev, dl = "Core ML", "Evaluation", "Deep Learning"
     qs = [
-        _q(
+        make_question(
             "Explain the differences between bagging and boosting.",
             ml,
             "medium",
@@ -55,7 +64,7 @@ def sample_questions() -> list[Question]:
             answer="Bagging averages independent learners fit on bootstrap samples; boosting "
             "fits learners in sequence on the previous errors.",
         ),
-        _q(
+        make_question(
             "What is overfitting and how can you prevent it?",
             ml,
             "easy",
@@ -66,7 +75,7 @@ def sample_questions() -> list[Question]:
                 "Cross-validation and early stopping detect or stop overfitting.",
             ],
         ),
-        _q(
+        make_question(
             "How does a decision tree choose its splits?",
             ml,
             "hard",
@@ -76,7 +85,7 @@ def sample_questions() -> list[Question]:
                 "The search is greedy, one node at a time.",
             ],
         ),
-        _q(
+        make_question(
             "Explain precision and recall.",
             ev,
             "easy",
@@ -86,7 +95,7 @@ def sample_questions() -> list[Question]:
                 "There is a trade-off controlled by the decision threshold.",
             ],
         ),
-        _q(
+        make_question(
             "What does the ROC AUC measure?",
             ev,
             "medium",
@@ -96,7 +105,7 @@ def sample_questions() -> list[Question]:
                 "thresholds.",
             ],
         ),
-        _q(
+        make_question(
             "How would you evaluate a model on heavily imbalanced data?",
             ev,
             "hard",
@@ -106,7 +115,7 @@ def sample_questions() -> list[Question]:
                 "Stratified splits keep class proportions in every fold.",
             ],
         ),
-        _q(
+        make_question(
             "What is dropout and why does it help?",
             dl,
             "medium",
@@ -116,7 +125,7 @@ def sample_questions() -> list[Question]:
                 "At inference all units are used with activations scaled accordingly.",
             ],
         ),
-        _q(
+        make_question(
             "Explain the vanishing gradient problem.",
             dl,
             "hard",
@@ -126,12 +135,9 @@ def sample_questions() -> list[Question]:
                 "Residual connections and careful initialisation keep gradients flowing.",
             ],
         ),
-        Question.create(
+        make_question(
             "Describe a machine learning project you worked on.",
-            source="test-bank.md",
-            category=dl,
-            difficulty=Difficulty.medium,
-            line=1,
+            dl,
             kind=QuestionKind.behavioural,
             rubric=[
                 "Structure: sets out the problem, their role, what they did and the result.",
@@ -139,14 +145,7 @@ def sample_questions() -> list[Question]:
                 "Outcome: gives a measurable impact and what they learned.",
             ],
         ),
-        Question.create(
-            "What is batch normalisation?",
-            source="test-bank.md",
-            category=dl,
-            difficulty=Difficulty.easy,
-            line=1,
-            reference=ReferenceAnswer(origin=ReferenceOrigin.none),
-        ),
+        make_question("What is batch normalisation?", dl, "easy"),  # no reference: ungradable
     ]
     return qs
 

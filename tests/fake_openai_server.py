@@ -21,7 +21,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from interviewer.grading.llm import json_objects
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from interviewer.settings import Settings
 
 MODEL_ID = "fake-model"
 FILLER = " and so on"  # what a runaway model keeps writing
@@ -49,6 +56,17 @@ class ScriptedReply:
     cut_abruptly: bool = False  # with cut_after: drop the TCP connection instead of ending
 
 
+# Where llama.cpp's server departs from OpenAI (see ServerProfile's fields).
+LLAMA_CPP: dict[str, bool] = {
+    "honours_max_completion_tokens": False,
+    "single_slot": True,
+    "stream_usage": False,
+    "json_schema": False,
+    "constrained_json": True,
+    "drops_system": True,
+}
+
+
 @dataclass
 class ServerProfile:
     """How the server differs from OpenAI (the default profile behaves like OpenAI)."""
@@ -66,15 +84,7 @@ class ServerProfile:
     @classmethod
     def llama_cpp(cls, token_delay: float = 0.0) -> ServerProfile:
         """llama.cpp's server (and llama-cpp-python's) as measured in the fault report."""
-        return cls(
-            honours_max_completion_tokens=False,
-            single_slot=True,
-            token_delay=token_delay,
-            stream_usage=False,
-            json_schema=False,
-            constrained_json=True,
-            drops_system=True,
-        )
+        return cls(token_delay=token_delay, **LLAMA_CPP)
 
     @classmethod
     def no_json_mode(cls) -> ServerProfile:
@@ -102,21 +112,11 @@ class RecordedRequest:
 def _first_object(text: str) -> str:
     """What a grammar-constrained model writes instead of `text`: its first JSON object alone
     ("{}" when there is none; from the first "{" on when the object was never closed)."""
-    decoder = json.JSONDecoder()
-    position = text.find("{")
-    if position == -1:
+    first = text.find("{")
+    if first == -1:
         return "{}"
-    first = position
-    while position != -1:
-        try:
-            value, end = decoder.raw_decode(text, position)
-        except json.JSONDecodeError:
-            position = text.find("{", position + 1)
-            continue
-        if isinstance(value, dict):
-            return text[position:end]
-        position = text.find("{", end)
-    return text[first:]
+    found = next(json_objects(text), None)
+    return text[first:] if found is None else text[found[0] : found[1]]
 
 
 def count_tokens(text: str) -> int:
@@ -177,6 +177,20 @@ class FakeOpenAIServer:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
+
+    def settings(self, data_dir: Path | str, **overrides: Any) -> Settings:
+        """Settings whose openai-compatible provider is this server, with MODEL_ID as the model
+        and no .env file; `overrides` replace or add settings."""
+        from interviewer.settings import get_settings
+
+        values: dict[str, Any] = {
+            "_env_file": None,
+            "data_dir": data_dir,
+            "llm_provider": "openai-compatible",
+            "llm_model": MODEL_ID,
+            "llm_base_url": self.base_url,
+        }
+        return get_settings(**(values | overrides))
 
     def start(self) -> FakeOpenAIServer:
         handler = type("Handler", (_Handler,), {"server_state": self})

@@ -21,12 +21,12 @@ from interviewer.models import (
     KeyPointVerdict,
     Question,
     QuestionKind,
-    ReferenceAnswer,
     Verdict,
 )
-from interviewer.settings import Settings, get_settings
+from interviewer.settings import Settings
+from tests.agent_fakes import make_question
 from tests.fake_chat import FakeChatModel
-from tests.fake_openai_server import MODEL_ID, FakeOpenAIServer
+from tests.fake_openai_server import FakeOpenAIServer
 from tests.fake_port import FakeChatPort
 
 # A key-shaped secret: tests assert it never shows up in any output.
@@ -62,15 +62,8 @@ def fake_openai_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAISe
 @pytest.fixture
 def llm_settings(fake_openai_server: FakeOpenAIServer, tmp_path) -> Settings:
     """Settings that point the real OpenAI client at the loopback server, with a secret key."""
-    return get_settings(
-        _env_file=None,
-        data_dir=tmp_path,
-        llm_provider="openai-compatible",
-        llm_model=MODEL_ID,
-        llm_base_url=fake_openai_server.base_url,
-        llm_api_key=TEST_API_KEY,
-        llm_timeout=2.0,
-        llm_max_retries=2,
+    return fake_openai_server.settings(
+        tmp_path, llm_api_key=TEST_API_KEY, llm_timeout=2.0, llm_max_retries=2
     )
 
 
@@ -85,19 +78,15 @@ L2_KEY_POINTS = [
 
 def l2_question() -> Question:
     """A technical question with an authored reference of three key points."""
-    return Question.create(
+    return make_question(
         "What does L2 regularisation do to a linear model?",
-        "test_bank.md",
-        category="ml-fundamentals",
+        "ml-fundamentals",
+        key_points=L2_KEY_POINTS,
+        answer="L2 regularisation adds lambda times the sum of squared weights to the loss. "
+        "Weights shrink towards zero but are rarely exactly zero. This lowers variance "
+        "and so reduces overfitting, at the cost of a little bias.",
+        source="test_bank.md",
         line=3,
-        reference=ReferenceAnswer(
-            text=(
-                "L2 regularisation adds lambda times the sum of squared weights to the loss. "
-                "Weights shrink towards zero but are rarely exactly zero. This lowers variance "
-                "and so reduces overfitting, at the cost of a little bias."
-            ),
-            key_points=L2_KEY_POINTS,
-        ),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from interviewer.agent import state as sm
@@ -37,6 +39,14 @@ def started(follow_ups=2, questions=3, **cfg) -> sm.SessionState:
     return s
 
 
+def first_answer(
+    *verdicts: str, text: str = "a", follow_ups: int = 2, **grade_options: Any
+) -> tuple[sm.SessionState, list[sm.Event]]:
+    """A started session (see `started`) after its first answer, graded with `verdicts`."""
+    s = started(follow_ups=follow_ups)
+    return sm.answer(s, text, grade(*verdicts, **grade_options), now=1, write_follow_up=writer)
+
+
 def test_ask_puts_question_out_and_records_it():
     s = started()
     assert s.phase is sm.Phase.asking
@@ -56,10 +66,7 @@ def test_transitions_do_not_mutate_their_input():
 
 
 def test_follow_up_targets_most_important_missed_point():
-    s = started()
-    s, events = sm.answer(
-        s, "answer", grade("covered", "missed", "missed"), now=1, write_follow_up=writer
-    )
+    s, events = first_answer("covered", "missed", "missed", text="answer")
     assert s.phase is sm.Phase.following_up
     assert [e.kind for e in events] == [sm.EventKind.graded, sm.EventKind.follow_up]
     assert events[1].key_point == KP[1]
@@ -69,18 +76,12 @@ def test_follow_up_targets_most_important_missed_point():
 
 
 def test_partly_covered_points_are_followed_up_in_importance_order():
-    s = started()
-    s, events = sm.answer(
-        s, "a", grade("partly", "covered", "missed"), now=1, write_follow_up=writer
-    )
+    _, events = first_answer("partly", "covered", "missed")
     assert events[-1].key_point == KP[0]
 
 
 def test_no_follow_up_when_everything_covered():
-    s = started()
-    s, events = sm.answer(
-        s, "a", grade("covered", "covered", "covered"), now=1, write_follow_up=writer
-    )
+    s, events = first_answer("covered", "covered", "covered")
     assert s.phase is sm.Phase.choosing
     assert [e.kind for e in events] == [sm.EventKind.graded, sm.EventKind.closed]
     assert s.records[0].score == 5.0
@@ -88,39 +89,26 @@ def test_no_follow_up_when_everything_covered():
 
 @pytest.mark.parametrize("flag", ["empty", "idk", "off_topic", "gibberish", "injection"])
 def test_no_follow_up_when_answer_did_not_engage(flag):
-    s = started()
-    s, events = sm.answer(
-        s, "a", grade("missed", "missed", "missed", flags=[flag]), now=1, write_follow_up=writer
-    )
+    s, events = first_answer("missed", "missed", "missed", flags=[flag])
     assert s.phase is sm.Phase.choosing
     assert sm.EventKind.follow_up not in [e.kind for e in events]
 
 
 def test_no_follow_up_when_answer_earned_nothing():
     # Off topic in substance even if no guard fired: nothing covered and a score below 1.
-    s = started()
-    s, _ = sm.answer(
-        s, "a", grade("missed", "missed", "missed", score=0.2), now=1, write_follow_up=writer
-    )
+    s, _ = first_answer("missed", "missed", "missed", score=0.2)
     assert s.phase is sm.Phase.choosing
-    s = started()
-    s, _events = sm.answer(
-        s, "a", grade("missed", "missed", "missed", score=1.4), now=1, write_follow_up=writer
-    )
+    s, _events = first_answer("missed", "missed", "missed", score=1.4)
     assert s.phase is sm.Phase.following_up
 
 
 def test_no_follow_up_when_budget_is_zero():
-    s = started(follow_ups=0)
-    s, _events = sm.answer(
-        s, "a", grade("missed", "missed", "missed"), now=1, write_follow_up=writer
-    )
+    s, _events = first_answer("missed", "missed", "missed", follow_ups=0)
     assert s.phase is sm.Phase.choosing
 
 
 def test_follow_up_budget_and_no_repeated_follow_up():
-    s = started(follow_ups=3)
-    s, _ = sm.answer(s, "a", grade("covered", "missed", "missed"), now=1, write_follow_up=writer)
+    s, _ = first_answer("covered", "missed", "missed", follow_ups=3)
     targeted = [s.pending_follow_up.key_point]
     # The follow-up answer is still only partly there: the next follow-up moves on to the
     # NEXT missed point instead of asking the same thing again.
@@ -134,33 +122,38 @@ def test_follow_up_budget_and_no_repeated_follow_up():
     assert len(s.records[0].follow_ups) == 2
 
 
-def test_no_further_follow_up_after_a_follow_up_answer_that_earned_nothing():
-    s = started(follow_ups=3)
-    s, _ = sm.answer(s, "a", grade("covered", "missed", "missed"), now=1, write_follow_up=writer)
-    s, _events = sm.answer(s, "b", grade("missed", points=[KP[1]]), now=2, write_follow_up=writer)
+@pytest.mark.parametrize(
+    ("follow_ups", "first", "reply", "second"),
+    [
+        pytest.param(
+            3,
+            grade("covered", "missed", "missed"),
+            "b",
+            grade("missed", points=[KP[1]]),
+            id="after_a_follow_up_answer_that_earned_nothing",
+        ),
+        pytest.param(
+            1,
+            grade("missed", "missed", "missed", score=1.2),
+            "b",
+            grade("missed", points=[KP[0]]),
+            id="when_the_follow_up_budget_is_spent",
+        ),
+        pytest.param(
+            3,
+            grade("missed", "missed", "missed", score=1.2),
+            "no idea",
+            grade("missed", points=[KP[0]], flags=["idk"]),
+            id="when_the_follow_up_answer_is_idk",
+        ),
+    ],
+)
+def test_no_further_follow_up(follow_ups, first, reply, second):
+    s = started(follow_ups=follow_ups)
+    s, _ = sm.answer(s, "a", first, now=1, write_follow_up=writer)
+    s, _events = sm.answer(s, reply, second, now=2, write_follow_up=writer)
     assert s.phase is sm.Phase.choosing
     assert len(s.records[0].follow_ups) == 1
-
-
-def test_follow_up_budget_limits_follow_ups():
-    s = started(follow_ups=1)
-    s, _ = sm.answer(
-        s, "a", grade("missed", "missed", "missed", score=1.2), now=1, write_follow_up=writer
-    )
-    s, _events = sm.answer(s, "b", grade("missed", points=[KP[0]]), now=2, write_follow_up=writer)
-    assert s.phase is sm.Phase.choosing
-    assert len(s.records[0].follow_ups) == 1
-
-
-def test_stop_following_up_when_follow_up_answer_is_idk():
-    s = started(follow_ups=3)
-    s, _ = sm.answer(
-        s, "a", grade("missed", "missed", "missed", score=1.2), now=1, write_follow_up=writer
-    )
-    s, _events = sm.answer(
-        s, "no idea", grade("missed", points=[KP[0]], flags=["idk"]), now=2, write_follow_up=writer
-    )
-    assert s.phase is sm.Phase.choosing
 
 
 def test_llm_proposed_target_is_used_only_if_it_is_missed():
@@ -227,8 +220,7 @@ def test_hints_run_out():
 
 
 def test_hint_during_follow_up_points_at_its_target():
-    s = started()
-    s, _ = sm.answer(s, "a", grade("covered", "missed", "missed"), now=1, write_follow_up=writer)
+    s, _ = first_answer("covered", "missed", "missed")
     s, events = sm.hint(s, key_point_hint=lambda kp: kp)
     assert events[0].key_point == KP[1]
 
@@ -252,8 +244,7 @@ def test_skip_scores_zero_and_moves_on():
 
 
 def test_skip_during_follow_up_keeps_what_was_earned():
-    s = started()
-    s, _ = sm.answer(s, "a", grade("covered", "covered", "missed"), now=1, write_follow_up=writer)
+    s, _ = first_answer("covered", "covered", "missed")
     s, _ = sm.skip(s)
     assert s.records[0].outcome is sm.Outcome.answered
     assert s.records[0].score == pytest.approx(3.3)
@@ -329,8 +320,7 @@ def test_adaptive_level_moves_with_scores_but_fixed_does_not():
 
 
 def test_state_round_trips_through_json():
-    s = started()
-    s, _ = sm.answer(s, "a", grade("covered", "missed", "missed"), now=1, write_follow_up=writer)
+    s, _ = first_answer("covered", "missed", "missed")
     again = sm.SessionState.model_validate_json(s.model_dump_json())
     assert again == s
     assert again.pending_follow_up.key_point == KP[1]

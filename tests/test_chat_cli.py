@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from interviewer.store import SessionStore
 from tests.agent_fakes import KeywordGrader, answer_for, sample_questions, sample_source
+from tests.chat_process import chat_process, process_env, send, wait_for
 from ui.terminal import register
 
 REPO = Path(__file__).resolve().parent.parent
@@ -199,12 +200,6 @@ def runner_script(tmp_path) -> Path:
     return path
 
 
-def _env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTERVIEWER_")}
-    env.update(INTERVIEWER_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1", **extra)
-    return env
-
-
 def _turns(data_dir: Path) -> list[tuple]:
     path = data_dir / "sessions.sqlite3"
     if not path.exists():
@@ -226,15 +221,6 @@ def _pending(data_dir: Path) -> list[tuple]:
             return conn.execute("SELECT session_id, answer FROM pending_answers").fetchall()
     except sqlite3.OperationalError:  # no database or no table yet
         return []
-
-
-def _wait_for(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for the chat process")
 
 
 def _current_question(data_dir: Path):
@@ -262,48 +248,23 @@ def test_kill_9_loses_no_answer_and_resume_continues_at_the_right_question(
     runner_script, tmp_path, kill_while_grading
 ):
     data_dir = tmp_path / "data"
-    env = _env(data_dir, SLOW_GRADE="0.8" if kill_while_grading else "0")
-    log = (tmp_path / "chat.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(runner_script),
-            "chat",
-            "-n",
-            "4",
-            "--follow-ups",
-            "0",
-            "--seed",
-            "11",
-        ],
-        stdin=subprocess.PIPE,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        cwd=tmp_path,
-        text=True,
-    )
-    try:
-        _wait_for(lambda: _session_started(data_dir))
+    env = process_env(data_dir, SLOW_GRADE="0.8" if kill_while_grading else "0")
+    args = ("chat", "-n", "4", "--follow-ups", "0", "--seed", "11")
+    with chat_process(runner_script, *args, env=env, log=tmp_path / "chat.log") as proc:
+        wait_for(lambda: _session_started(data_dir))
         answered = 2
         for i in range(answered):
             _, _, q = _current_question(data_dir)
-            proc.stdin.write(answer_for(q) + "\n")  # answers arrive slowly, one at a time
-            proc.stdin.flush()
-            _wait_for(lambda n=i + 1: len(_turns(data_dir)) == n)
+            send(proc, answer_for(q))  # answers arrive slowly, one at a time
+            wait_for(lambda n=i + 1: len(_turns(data_dir)) == n)
         sid, state, third = _current_question(data_dir)
         if kill_while_grading:
             # A third answer is being graded (slowly) when the process dies: it was saved as
             # a pending answer first, so it is not lost.
-            proc.stdin.write(answer_for(third) + "\n")
-            proc.stdin.flush()
-            _wait_for(lambda: _pending(data_dir) == [(sid, answer_for(third))])
+            send(proc, answer_for(third))
+            wait_for(lambda: _pending(data_dir) == [(sid, answer_for(third))])
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        log.close()
 
     turns = _turns(data_dir)
     assert len(turns) == answered
@@ -319,7 +280,7 @@ def test_kill_9_loses_no_answer_and_resume_continues_at_the_right_question(
         input="/skip\n" if kill_while_grading else answer_for(third) + "\n/skip\n",
         capture_output=True,
         text=True,
-        env=_env(data_dir),
+        env=process_env(data_dir),
         cwd=tmp_path,
         timeout=60,
     )
@@ -357,23 +318,11 @@ def test_torch_is_not_imported_before_the_first_question_prints(runner_script, t
             """
         )
     )
-    env = _env(tmp_path / "data", REAL_WARM_UP="1", PYTHONPATH=str(tmp_path))
-    proc = subprocess.Popen(
-        [sys.executable, str(runner_script), "chat", "-n", "1", "--seed", "1"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env,
-        cwd=tmp_path,
-        text=True,
-    )
-    try:
+    env = process_env(tmp_path / "data", REAL_WARM_UP="1", PYTHONPATH=str(tmp_path))
+    with chat_process(runner_script, "chat", "-n", "1", "--seed", "1", env=env) as proc:
         # Keep stdin open a while so the warm-up thread gets to import torch.
         time.sleep(12)
         out, _ = proc.communicate("/end\n", timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert "Question 1 of 1" in out
     assert "@@TORCH-IMPORTED@@" in out, out  # the warm-up did load the model
     assert out.index("Question 1 of 1") < out.index("@@TORCH-IMPORTED@@")

@@ -6,6 +6,7 @@ import csv
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -144,6 +145,13 @@ def invoke(*args: str):
     return CliRunner().invoke(cli.app, ["grader", *args])
 
 
+def json_metrics(dataset: Path, *args: str) -> dict[str, Any]:
+    """What `grader --dataset DATASET ARGS --json` prints, parsed; the run must succeed."""
+    result = invoke("--dataset", str(dataset), *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
 def test_question_from_row_makes_the_reference_one_key_point_and_keeps_alternatives():
     row = GradedAnswer(
         "q",
@@ -169,17 +177,7 @@ def test_a_row_without_reference_is_ungradable():
 
 
 def test_label_json_has_the_metrics_and_cis(tiny_csv, scripted, tmp_path):
-    result = invoke(
-        "--dataset",
-        str(tiny_csv),
-        "--label",
-        "label",
-        "--json",
-        "--results-dir",
-        str(tmp_path / "r"),
-    )
-    assert result.exit_code == 0, result.output
-    out = json.loads(result.stdout)
+    out = json_metrics(tiny_csv, "--label", "label", "--results-dir", str(tmp_path / "r"))
     for key in ("accuracy", "macro_f1", "auc"):
         assert isinstance(out[key], float)
         lo, hi = out["ci"][key]
@@ -193,18 +191,7 @@ def test_label_json_has_the_metrics_and_cis(tiny_csv, scripted, tmp_path):
 
 
 def test_two_way_label_and_split_filter(tiny_csv, scripted, tmp_path):
-    result = invoke(
-        "--dataset",
-        str(tiny_csv),
-        "--split",
-        "test",
-        "--label",
-        "label_2way",
-        "--json",
-        "--no-report",
-    )
-    assert result.exit_code == 0, result.output
-    out = json.loads(result.stdout)
+    out = json_metrics(tiny_csv, "--split", "test", "--label", "label_2way", "--no-report")
     assert out["n"] == 7 and out["labels"] == ["correct", "incorrect"]
     # Every correct answer outscores every incorrect one, but "meh" (3.0) crosses the 2.5 cut.
     assert out["auc"] == pytest.approx(1.0)
@@ -212,9 +199,7 @@ def test_two_way_label_and_split_filter(tiny_csv, scripted, tmp_path):
 
 
 def test_target_mode_reports_correlations(tiny_csv, scripted, tmp_path):
-    result = invoke("--dataset", str(tiny_csv), "--target", "human_score", "--json", "--no-report")
-    assert result.exit_code == 0, result.output
-    out = json.loads(result.stdout)
+    out = json_metrics(tiny_csv, "--target", "human_score", "--no-report")
     assert set(out) >= {"pearson", "spearman", "rmse", "qwk", "ci"}
     assert out["spearman"] > 0.8
     assert set(out["ci"]) == {"pearson", "spearman", "rmse", "qwk"}

@@ -118,14 +118,7 @@ def test_repeated_500s_fall_back_labelled(fake_openai_server, llm_settings, offl
 
 
 def test_timeout_falls_back(fake_openai_server, offline_grader, tmp_path):
-    settings = get_settings(
-        _env_file=None,
-        data_dir=tmp_path,
-        llm_provider="openai-compatible",
-        llm_model=MODEL_ID,
-        llm_base_url=fake_openai_server.base_url,
-        llm_timeout=0.3,
-    )
+    settings = fake_openai_server.settings(tmp_path, llm_timeout=0.3)
     fake_openai_server.enqueue(ScriptedReply(content=GOOD_REPLY, delay=1.5))
     grade = wire_grader(settings, offline_grader).grade(l2_question(), ANSWER)
 

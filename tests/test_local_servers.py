@@ -19,7 +19,7 @@ from interviewer.grading.llm import reply_token_budget
 from interviewer.llm import LLMError, LLMErrorKind, check_connection
 from interviewer.settings import LOCAL_TIMEOUT, OPENAI_TIMEOUT, get_settings
 from tests.fake_chat import FakeChatModel, FakeReply
-from tests.fake_openai_server import MODEL_ID, FakeOpenAIServer, ScriptedReply, ServerProfile
+from tests.fake_openai_server import FakeOpenAIServer, ScriptedReply, ServerProfile
 from tests.fake_port import FakeChatPort, Scripted
 from tests.llm_fixtures import (  # noqa: F401  (fixtures)
     ANSWER,
@@ -55,16 +55,7 @@ def server_factory(monkeypatch):
 
 
 def settings_for(server: FakeOpenAIServer, tmp_path, **extra):
-    values = dict(
-        _env_file=None,
-        data_dir=tmp_path,
-        llm_provider="openai-compatible",
-        llm_model=MODEL_ID,
-        llm_base_url=server.base_url,
-        llm_max_retries=2,
-    )
-    values.update(extra)
-    return get_settings(**values)
+    return server.settings(tmp_path, **{"llm_max_retries": 2, **extra})
 
 
 def grader_for(settings, fallback) -> FallbackGrader:

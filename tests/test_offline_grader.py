@@ -270,30 +270,34 @@ def test_key_point_embeddings_are_cached(grader, monkeypatch):
     assert len(calls) == 1 and calls[0] == [GOOD]  # only the answer is encoded
 
 
-def test_calibration_loads_without_scikit_learn():
-    code = (
-        "import sys; sys.modules['sklearn'] = None\n"
-        "from interviewer.grading.calibration import load_calibration\n"
-        "import numpy as np\n"
-        "cal = load_calibration()\n"
-        "x = cal.correct.logistic.mean\n"
-        "p = cal.p_correct(x)\n"
-        "assert 0 < p < 1, p\n"
-        "print('ok')\n"
-    )
+@pytest.mark.parametrize(
+    ("code", "printed"),
+    [
+        pytest.param(
+            "import sys; sys.modules['sklearn'] = None\n"
+            "from interviewer.grading.calibration import load_calibration\n"
+            "import numpy as np\n"
+            "cal = load_calibration()\n"
+            "x = cal.correct.logistic.mean\n"
+            "p = cal.p_correct(x)\n"
+            "assert 0 < p < 1, p\n"
+            "print('ok')\n",
+            "ok",
+            id="calibration_loads_without_scikit_learn",
+        ),
+        pytest.param(
+            "import sys, interviewer.grading\n"
+            "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers', 'sklearn') "
+            "if m in sys.modules]\n"
+            "print(heavy)\n",
+            "[]",
+            id="importing_grading_does_not_import_torch",
+        ),
+    ],
+)
+def test_in_a_fresh_interpreter(code, printed):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "ok"
-
-
-def test_importing_grading_does_not_import_torch():
-    code = (
-        "import sys, interviewer.grading\n"
-        "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers', 'sklearn') "
-        "if m in sys.modules]\n"
-        "print(heavy)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.strip() == printed
 
 
 def test_calibration_matches_the_features():

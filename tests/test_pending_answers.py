@@ -14,7 +14,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -23,10 +22,12 @@ from interviewer.agent.config import SessionConfig
 from interviewer.agent.engine import InterviewEngine
 from interviewer.store import PendingAnswer, SessionStore, StoreError, StoreLockedError
 from tests.agent_fakes import KeywordGrader, answer_for, sample_questions, sample_source
+from tests.chat_process import chat_process, process_env, send, wait_for
 from tests.fake_openai_server import MODEL_ID, ScriptedReply
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = {q.id: q for q in sample_questions()}
+WAIT = 30.0  # seconds the chat process may take for each step (an LLM grade among them)
 
 # The schema as version 1 of the store wrote it (before pending answers existed).
 V1_SCHEMA = """
@@ -222,15 +223,6 @@ def _current(data_dir: Path):
     return sid, QUESTIONS[json.loads(state)["records"][-1]["question_id"]]
 
 
-def _wait_for(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for the chat process")
-
-
 @pytest.mark.slow
 def test_chat_killed_during_a_slow_llm_grade_keeps_the_answer_and_resume_grades_it(
     tmp_path, fake_openai_server
@@ -238,47 +230,31 @@ def test_chat_killed_during_a_slow_llm_grade_keeps_the_answer_and_resume_grades_
     script = tmp_path / "run_chat.py"
     script.write_text(RUNNER.format(repo=str(REPO)))
     data_dir = tmp_path / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTERVIEWER_")}
-    env.update(
-        INTERVIEWER_DATA_DIR=str(data_dir),
+    env = process_env(
+        data_dir,
         INTERVIEWER_LLM_PROVIDER="openai-compatible",
         INTERVIEWER_LLM_BASE_URL=fake_openai_server.base_url,
         INTERVIEWER_LLM_MODEL=MODEL_ID,
         INTERVIEWER_LLM_TIMEOUT="60",
-        PYTHONUNBUFFERED="1",
     )
-    log = (tmp_path / "chat.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, str(script), "chat", "-n", "2", "--follow-ups", "0", "--seed", "7"],
-        stdin=subprocess.PIPE,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        cwd=tmp_path,
-        text=True,
-    )
-    try:
-        _wait_for(lambda: _db_rows(data_dir, "SELECT id FROM sessions"))
+    args = ("chat", "-n", "2", "--follow-ups", "0", "--seed", "7")
+    with chat_process(script, *args, env=env, log=tmp_path / "chat.log") as proc:
+        wait_for(lambda: _db_rows(data_dir, "SELECT id FROM sessions"), WAIT)
         sid, first = _current(data_dir)
         fake_openai_server.enqueue(llm_reply(len(first.criteria), first.criteria[0]))
-        proc.stdin.write(answer_for(first) + "\n")
-        proc.stdin.flush()
-        _wait_for(lambda: len(_db_rows(data_dir, "SELECT seq FROM turns")) == 1)
+        send(proc, answer_for(first))
+        wait_for(lambda: len(_db_rows(data_dir, "SELECT seq FROM turns")) == 1, WAIT)
 
         _, second = _current(data_dir)
         second_answer = answer_for(second)
         # The grade of the second answer takes far longer than the test waits.
         slow = llm_reply(len(second.criteria), second.criteria[0])
         fake_openai_server.enqueue(ScriptedReply(content=slow, delay=30))
-        proc.stdin.write(second_answer + "\n")
-        proc.stdin.flush()
-        _wait_for(lambda: len(fake_openai_server.chat_requests) == 2)  # the grade is in flight
+        send(proc, second_answer)
+        # The grade is in flight when the process is killed.
+        wait_for(lambda: len(fake_openai_server.chat_requests) == 2, WAIT)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        log.close()
 
     assert len(_db_rows(data_dir, "SELECT seq FROM turns")) == 1
     assert _db_rows(data_dir, "SELECT session_id, answer FROM pending_answers") == [

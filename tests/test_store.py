@@ -31,6 +31,18 @@ def _engine(store, grader=None):
     return InterviewEngine(source=sample_source(), grader=grader or KeywordGrader(), store=store)
 
 
+def _new_session(store, session_id="s1", state_json="{}") -> None:
+    """Create an active offline session with an empty config for the tests to write to."""
+    store.create_session(
+        session_id=session_id,
+        candidate="c",
+        grader="offline",
+        config_json="{}",
+        state_json=state_json,
+        status="active",
+    )
+
+
 def _turn_count(path, session_id=None) -> int:
     with sqlite3.connect(path) as conn:
         if session_id:
@@ -49,14 +61,7 @@ def test_wal_mode_busy_timeout_and_full_sync(store):
 
 
 def test_turn_and_state_are_written_together(store):
-    store.create_session(
-        session_id="s1",
-        candidate="c",
-        grader="offline",
-        config_json="{}",
-        state_json='{"v": 0}',
-        status="active",
-    )
+    _new_session(store, state_json='{"v": 0}')
     v = store.commit_turn(
         "s1",
         expected_version=1,
@@ -74,14 +79,7 @@ def test_turn_and_state_are_written_together(store):
 
 
 def test_stale_version_is_rejected_and_nothing_written(store):
-    store.create_session(
-        session_id="s1",
-        candidate="c",
-        grader="offline",
-        config_json="{}",
-        state_json="{}",
-        status="active",
-    )
+    _new_session(store)
     store.commit_turn("s1", expected_version=1, state_json="{}", status="active", turn=None)
     with pytest.raises(ConcurrentSessionError, match="resume s1"):
         store.commit_turn(
@@ -101,14 +99,7 @@ def test_unknown_session_names_the_fix(store):
 
 
 def test_short_id_prefix_resolves(store):
-    store.create_session(
-        session_id="abcdef123456",
-        candidate="c",
-        grader="offline",
-        config_json="{}",
-        state_json="{}",
-        status="active",
-    )
+    _new_session(store, "abcdef123456")
     assert store.get("abcd").id == "abcdef123456"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ingest import BankFormatError
@@ -142,31 +144,31 @@ def test_unmarked_question_like_prose_is_ambiguous(tmp_path):
     assert [(s.line, s.ambiguous) for s in parsed.ambiguous] == [(3, True)]
 
 
+def refused(path: Path, text: str, match: str | None = None) -> BankFormatError:
+    """Write `text` to `path`: reading it as a bank must fail, saying `match`."""
+    path.write_text(text)
+    with pytest.raises(BankFormatError, match=match) as info:
+        read_bank(path)
+    return info.value
+
+
 def test_a_file_without_questions_names_the_layouts_it_accepts(tmp_path):
     path = tmp_path / "notes.md"
-    path.write_text("# My notes\n\nSome thoughts about models.\n\n## Later\n\nMore thoughts.\n")
-    with pytest.raises(BankFormatError) as info:
-        read_bank(path)
-    message = str(info.value)
+    text = "# My notes\n\nSome thoughts about models.\n\n## Later\n\nMore thoughts.\n"
+    message = str(refused(path, text))
     assert message.startswith(f"{path}:1: expected a question bank")
     for layout in ("headings", "bold lines", "<details><summary>", "Q:`/`A:", "list of questions"):
         assert layout in message
 
 
 def test_a_bad_level_in_a_structured_bank_names_the_line(tmp_path):
-    path = tmp_path / "b.csv"
-    path.write_text("question,difficulty\nWhat is X?,easy\nWhat is Y?,brutal\n")
-    with pytest.raises(BankFormatError, match="difficulty easy, medium or hard") as info:
-        read_bank(path)
-    assert info.value.line == 3
+    text = "question,difficulty\nWhat is X?,easy\nWhat is Y?,brutal\n"
+    assert refused(tmp_path / "b.csv", text, "difficulty easy, medium or hard").line == 3
 
 
 def test_a_csv_without_a_recognisable_header_says_how_to_name_the_columns(tmp_path):
     path = tmp_path / "b.csv"
-    path.write_text("Frage,Antwort\nWas ist X?,Y\n")
-    with pytest.raises(BankFormatError, match="--columns question=Front") as info:
-        read_bank(path)
-    assert info.value.line == 1
+    assert refused(path, "Frage,Antwort\nWas ist X?,Y\n", "--columns question=Front").line == 1
     with pytest.raises(BankFormatError, match="a column named 'Front'"):
         read_bank(path, columns={"question": "Front"})
     assert [q.text for q in read_bank(path, columns={"question": "Frage"}).questions] == [
@@ -175,19 +177,11 @@ def test_a_csv_without_a_recognisable_header_says_how_to_name_the_columns(tmp_pa
 
 
 def test_bad_json_and_yaml_name_the_line(tmp_path):
-    bad_json = tmp_path / "b.json"
-    bad_json.write_text('[\n  {"question": "What is X?",}\n]\n')
-    with pytest.raises(BankFormatError, match="valid JSON") as info:
-        read_bank(bad_json)
-    assert info.value.line == 2
-    bad_yaml = tmp_path / "b.yaml"
-    bad_yaml.write_text("- question: What is X?\n  answer: [unclosed\n")
-    with pytest.raises(BankFormatError, match="valid YAML"):
-        read_bank(bad_yaml)
-    empty = tmp_path / "e.json"
-    empty.write_text('{"name": "no list here"}')
-    with pytest.raises(BankFormatError, match="a list of objects with a question field"):
-        read_bank(empty)
+    bad_json = '[\n  {"question": "What is X?",}\n]\n'
+    assert refused(tmp_path / "b.json", bad_json, "valid JSON").line == 2
+    refused(tmp_path / "b.yaml", "- question: What is X?\n  answer: [unclosed\n", "valid YAML")
+    no_list = '{"name": "no list here"}'
+    refused(tmp_path / "e.json", no_list, "a list of objects with a question field")
 
 
 def test_a_details_answer_under_a_list_item_or_a_plain_question_line(tmp_path):

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -39,6 +42,34 @@ def require_browser() -> None:
         pytest.skip(reason)
 
 
+@contextmanager
+def browser(server: headless.Server) -> Iterator[Any]:
+    """A headless Chromium on the app; when the test fails, a screenshot of the page goes to
+    artifacts/browser-failure.png and the server's output is printed."""
+    driver = headless.chromium()
+    try:
+        driver.get(server.url)
+        yield driver
+    except Exception:
+        headless.full_page_screenshot(driver, ARTIFACTS / "browser-failure.png")
+        print(server.output())
+        raise
+    finally:
+        driver.quit()
+
+
+def start_interview(driver: Any, questions: int) -> None:
+    """Set up a session of `questions` questions without follow-ups, start it, and wait for
+    the answer box."""
+    headless.wait_for(
+        lambda: headless.visible(driver, headless.SIDEBAR_READY), 60, "the set-up sidebar"
+    )
+    headless.set_number(driver, "cfg_questions", questions)
+    headless.set_slider(driver, "cfg_follow_ups", 0)
+    headless.click(driver, "Start interview")
+    headless.wait_for(lambda: headless.visible(driver, headless.CHAT_INPUT), 30, "the answer box")
+
+
 @pytest.fixture
 def server(data_dir, tmp_path):
     require_browser()
@@ -58,18 +89,8 @@ def test_browser_practice_interview(server):
     from selenium.webdriver.common.by import By
 
     answers = _key_points()
-    driver = headless.chromium()
-    try:
-        driver.get(server.url)
-        headless.wait_for(
-            lambda: headless.visible(driver, headless.SIDEBAR_READY), 60, "the set-up sidebar"
-        )
-        headless.set_number(driver, "cfg_questions", 2)
-        headless.set_slider(driver, "cfg_follow_ups", 0)
-        headless.click(driver, "Start interview")
-        headless.wait_for(
-            lambda: headless.visible(driver, headless.CHAT_INPUT), 30, "the answer box"
-        )
+    with browser(server) as driver:
+        start_interview(driver, questions=2)
         assert "Question 1 of 2" in driver.find_element(By.TAG_NAME, "body").text
         assert "offline grader" in driver.find_element(By.TAG_NAME, "body").text
 
@@ -130,13 +151,6 @@ def test_browser_practice_interview(server):
         assert all(q in text for q in asked)
         shot = headless.full_page_screenshot(driver, ARTIFACTS / "report.png")
         assert shot.stat().st_size > 10_000
-    except Exception:
-        # What the page showed when it went wrong, and what the server said.
-        headless.full_page_screenshot(driver, ARTIFACTS / "browser-failure.png")
-        print(server.output())
-        raise
-    finally:
-        driver.quit()
 
 
 # Each states one key point and gets another one backwards.
@@ -161,18 +175,8 @@ def test_browser_grade_card_quotes_the_candidate_and_marks_a_contradiction(serve
     got wrong; the screenshot is saved to artifacts/grade_card.png."""
     from selenium.webdriver.common.by import By
 
-    driver = headless.chromium()
-    try:
-        driver.get(server.url)
-        headless.wait_for(
-            lambda: headless.visible(driver, headless.SIDEBAR_READY), 60, "the set-up sidebar"
-        )
-        headless.set_number(driver, "cfg_questions", 1)
-        headless.set_slider(driver, "cfg_follow_ups", 0)
-        headless.click(driver, "Start interview")
-        headless.wait_for(
-            lambda: headless.visible(driver, headless.CHAT_INPUT), 30, "the answer box"
-        )
+    with browser(server) as driver:
+        start_interview(driver, questions=1)
         body = driver.find_element(By.TAG_NAME, "body").text
         question = next(q for q in CONTRADICTING if q in body)
         headless.send_answer(driver, CONTRADICTING[question])
@@ -186,9 +190,3 @@ def test_browser_grade_card_quotes_the_candidate_and_marks_a_contradiction(serve
         driver.execute_script("arguments[0].scrollIntoView(true);", card)
         card.screenshot(str(ARTIFACTS / "grade_card.png"))
         assert (ARTIFACTS / "grade_card.png").stat().st_size > 5_000
-    except Exception:
-        headless.full_page_screenshot(driver, ARTIFACTS / "browser-failure.png")
-        print(server.output())
-        raise
-    finally:
-        driver.quit()

@@ -12,10 +12,10 @@ from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from interviewer.display import md_code_block, md_escape, rich_escape, strip_terminal_codes
-from interviewer.models import Question, ReferenceAnswer
+from interviewer.models import Question
 from interviewer.source import InMemorySource
 from interviewer.store import SessionStore
-from tests.agent_fakes import KeywordGrader
+from tests.agent_fakes import KeywordGrader, make_question
 from ui.terminal import register
 
 HOSTILE = (
@@ -74,15 +74,12 @@ def test_terminal_codes_are_stripped_and_markup_escaped():
 
 
 def hostile_question() -> Question:
-    return Question.create(
+    return make_question(
         "Explain <b>bagging</b> [/i] and boosting.",
-        "hostile.md",
-        category="Core <i>ML</i>",
-        line=1,
-        reference=ReferenceAnswer(
-            text="Bagging <img src=x onerror=alert(9)> averages; boosting ![p](http://t/p.png).",
-            key_points=["Bagging averages <script>x</script> learners.", "Boosting is sequential."],
-        ),
+        "Core <i>ML</i>",
+        key_points=["Bagging averages <script>x</script> learners.", "Boosting is sequential."],
+        answer="Bagging <img src=x onerror=alert(9)> averages; boosting ![p](http://t/p.png).",
+        source="hostile.md",
     )
 
 

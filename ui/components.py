@@ -13,6 +13,7 @@ import streamlit as st
 
 from interviewer.agent import SCORE_BANDS, Message, MessageKind, Verdict, grader_label, grader_notes
 from ui.state import (
+    CANDIDATE,
     Turn,
     checklist,
     escape_markdown,
@@ -25,12 +26,29 @@ from ui.state import (
 )
 
 if TYPE_CHECKING:
-    from interviewer.agent import Grade, QuestionRecord, Report, SessionState
+    from interviewer.agent import (
+        Grade,
+        QuestionRecord,
+        Report,
+        SessionState,
+        SessionStore,
+        SessionSummary,
+    )
 
 ASSISTANT_AVATAR = ":material/record_voice_over:"
 USER_AVATAR = ":material/person:"
 SCORE_DOMAIN = [0, 5]
 CHART_HEIGHT = 260
+
+
+def candidate_sessions(store: SessionStore, none_yet: str, link_label: str) -> list[SessionSummary]:
+    """The candidate's latest sessions, newest first; when there are none, says `none_yet` and
+    links to the interview page with `link_label` instead."""
+    sessions = store.list_sessions(limit=200, candidate=CANDIDATE)
+    if not sessions:
+        st.info(none_yet, icon=":material/info:")
+        st.page_link("views/interview.py", label=link_label, icon=":material/forum:")
+    return sessions
 
 
 def _fmt(score: float | None) -> str:
@@ -404,24 +422,19 @@ def report_view(report: Report, *, key: str) -> None:
                 st.markdown(q.model_answer)
     st.caption(report.scoring_rule)
 
-    left, right, _ = st.columns([1, 1, 2])
-    left.download_button(
-        "Download Markdown",
-        render_markdown(report),
-        file_name=f"interview-report-{report.session_id}.md",
-        mime="text/markdown",
-        icon=":material/download:",
-        on_click="ignore",
-        key=f"{key}_md",
-        width="stretch",
+    downloads = (
+        ("Markdown", render_markdown, "md", "text/markdown", ":material/download:"),
+        ("JSON", render_json, "json", "application/json", ":material/data_object:"),
     )
-    right.download_button(
-        "Download JSON",
-        render_json(report),
-        file_name=f"interview-report-{report.session_id}.json",
-        mime="application/json",
-        icon=":material/data_object:",
-        on_click="ignore",
-        key=f"{key}_json",
-        width="stretch",
-    )
+    columns = st.columns([1, 1, 2])[:2]  # the third column is the space on the right
+    for column, (label, render, ext, mime, icon) in zip(columns, downloads, strict=True):
+        column.download_button(
+            f"Download {label}",
+            render(report),
+            file_name=f"interview-report-{report.session_id}.{ext}",
+            mime=mime,
+            icon=icon,
+            on_click="ignore",
+            key=f"{key}_{ext}",
+            width="stretch",
+        )

@@ -30,6 +30,7 @@ from interviewer.agent import (
     MAX_FOLLOW_UPS,
     MAX_QUESTIONS,
     DifficultySetting,
+    GraderKind,
     Message,
     MessageKind,
     Mode,
@@ -50,11 +51,6 @@ if TYPE_CHECKING:
 SourceFactory = Callable[["Settings"], "QuestionSource"]
 GraderFactory = Callable[[str, "Settings"], "Grader"]
 WarmUp = Callable[["Settings"], None]
-
-
-class GraderChoice(StrEnum):
-    offline = "offline"
-    llm = "llm"
 
 
 class ExportFormat(StrEnum):
@@ -127,10 +123,10 @@ class Cli:
         self.err.print(Text("error: ", style="bold red") + Text(strip_terminal_codes(message)))
         return typer.Exit(code)
 
-    def grader_kind(self, requested: GraderChoice | None, settings: Settings) -> str:
+    def grader_kind(self, requested: GraderKind | None, settings: Settings) -> str:
         if requested is None:
             return "llm" if settings.llm_enabled else "offline"
-        if requested is GraderChoice.llm and not settings.llm_enabled:
+        if requested is GraderKind.llm and not settings.llm_enabled:
             raise CliError(
                 "--grader llm needs an LLM. Fix: set INTERVIEWER_LLM_PROVIDER (openai or "
                 "openai-compatible), INTERVIEWER_LLM_MODEL and, for OpenAI, "
@@ -467,7 +463,7 @@ def register(
             ),
         ] = None,
         grader: Annotated[
-            GraderChoice | None,
+            GraderKind | None,
             typer.Option(
                 help="offline, or llm (needs INTERVIEWER_LLM_*). Default: llm if configured.",
                 show_default=False,
@@ -540,7 +536,7 @@ def register(
     def resume(
         session_id: Annotated[str, typer.Argument(help="The id `interviewer sessions` shows.")],
         grader: Annotated[
-            GraderChoice | None,
+            GraderKind | None,
             typer.Option(help="Override the grader the session started with.", show_default=False),
         ] = None,
         data_dir: DataDir = None,
@@ -566,7 +562,7 @@ def register(
                 )
                 kind = "offline"
             else:
-                kind = cli.grader_kind(grader or GraderChoice(started_with), settings)
+                kind = cli.grader_kind(grader or GraderKind(started_with), settings)
             if stored.status != "finished":
                 store.check_writable()
             try:

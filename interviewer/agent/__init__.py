@@ -57,11 +57,12 @@ from interviewer.agent.state import Outcome, QuestionRecord, SessionState, retry
 from interviewer.bank import BankUnavailable, ChromaBank
 from interviewer.grading.base import Grader, warm_up_parts
 from interviewer.llm import ConnectionCheck
-from interviewer.models import SCORE_BANDS, Difficulty, Grade, Verdict
+from interviewer.models import SCORE_BANDS, Difficulty, Grade, GraderKind, Verdict
 from interviewer.source import QuestionSource, SourceUnavailable, bank_outage_message
 from interviewer.store import (
     ConcurrentSessionError,
     SessionStore,
+    SessionSummary,
     StoreError,
     StoreReadOnlyError,
     TurnRow,
@@ -81,6 +82,7 @@ __all__ = [
     "DifficultySetting",
     "Grade",
     "Grader",
+    "GraderKind",
     "GradingError",
     "InterviewEngine",
     "InterviewSession",
@@ -102,6 +104,7 @@ __all__ = [
     "SessionRepository",
     "SessionState",
     "SessionStore",
+    "SessionSummary",
     "SetupError",
     "SourceUnavailable",
     "StoreError",

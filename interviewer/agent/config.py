@@ -17,9 +17,11 @@ class Mode(StrEnum):
 
 
 class DifficultySetting(StrEnum):
-    easy = "easy"
-    medium = "medium"
-    hard = "hard"
+    """A `Difficulty` level kept for the whole session, or adaptive."""
+
+    easy = Difficulty.easy.value
+    medium = Difficulty.medium.value
+    hard = Difficulty.hard.value
     # Harder after strong answers, easier after weak ones (see state.next_level).
     adaptive = "adaptive"
 

@@ -20,14 +20,7 @@ from enum import StrEnum
 
 from interviewer.agent.state import QuestionRecord
 from interviewer.agent.wording import same_point
-from interviewer.models import (
-    Difficulty,
-    Grade,
-    KeyPointVerdict,
-    Question,
-    ReferenceAnswer,
-    Verdict,
-)
+from interviewer.models import Grade, KeyPointVerdict, Question, ReferenceAnswer, Verdict
 
 # A quoted claim is cut to this many characters (at a word) in a follow-up.
 CLAIM_CHARS = 140
@@ -187,7 +180,7 @@ def redrill_questions(records: list[QuestionRecord], *, source: str) -> list[Que
                     text,
                     source,
                     category=rec.category,
-                    difficulty=Difficulty(rec.difficulty),
+                    difficulty=rec.difficulty,
                     line=1,
                     tags=["redrill"],
                     reference=ReferenceAnswer(

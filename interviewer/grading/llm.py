@@ -20,9 +20,9 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -199,6 +199,22 @@ def build_reask(
     return [*messages, ChatMessage("assistant", reply_text), *fix]
 
 
+def json_objects(text: str) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    """The JSON objects written in `text`, in order, as (start, end, object): each "{" is tried
+    in turn, and the search goes on after the end of each object found (not inside it)."""
+    decoder = json.JSONDecoder()
+    position = text.find("{")
+    while position != -1:
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            position = text.find("{", position + 1)
+            continue
+        if isinstance(value, dict):
+            yield position, end, value
+        position = text.find("{", end)
+
+
 def extract_json(text: str) -> str:
     """The JSON object inside a reply, tolerating ```json fences and chatter around it, even
     chatter with braces of its own ("Grading {as requested}: {...} Overall {3/5}").
@@ -209,17 +225,9 @@ def extract_json(text: str) -> str:
     fenced = re.search(r"```(?:json)?\s*(\{.*\})\s*```", text, re.DOTALL | re.IGNORECASE)
     if fenced:
         return fenced.group(1)
-    decoder = json.JSONDecoder()
-    position = text.find("{")
-    while position != -1:
-        try:
-            value, end = decoder.raw_decode(text, position)
-        except json.JSONDecodeError:
-            position = text.find("{", position + 1)
-            continue
-        if isinstance(value, dict) and "key_points" in value:
+    for position, end, value in json_objects(text):
+        if "key_points" in value:
             return text[position:end]
-        position = text.find("{", end)
     start, end = text.find("{"), text.rfind("}")
     if start == -1 or end <= start:
         raise ReplyError("the reply contains no JSON object")

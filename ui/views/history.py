@@ -9,6 +9,8 @@ import streamlit as st
 from ui import components, resources
 from ui.state import CANDIDATE, SESSION_PARAM
 
+NO_SESSIONS = "No sessions yet. Your sessions appear here as soon as you answer a question."
+
 
 def _when(ts: float) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
@@ -16,15 +18,9 @@ def _when(ts: float) -> str:
 
 def page() -> None:
     st.title("History")
-    s = resources.settings()
-    store = resources.store(s)
-    sessions = store.list_sessions(limit=200, candidate=CANDIDATE)
+    store = resources.store(resources.settings())
+    sessions = components.candidate_sessions(store, NO_SESSIONS, "Start an interview")
     if not sessions:
-        st.info(
-            "No sessions yet. Your sessions appear here as soon as you answer a question.",
-            icon=":material/info:",
-        )
-        st.page_link("views/interview.py", label="Start an interview", icon=":material/forum:")
         return
 
     trend = store.category_scores_by_session(CANDIDATE)

@@ -8,7 +8,9 @@ import streamlit as st
 
 from ui import components, resources
 from ui import session as live
-from ui.state import CANDIDATE, SESSION_PARAM, session_from_params
+from ui.state import SESSION_PARAM, session_from_params
+
+NO_SESSIONS = "No sessions yet: start one on the Interview page."
 
 
 def _label(summary) -> str:
@@ -43,10 +45,8 @@ def page() -> None:
     st.title("Report")
     s = resources.settings()
     store = resources.store(s)
-    sessions = store.list_sessions(limit=200, candidate=CANDIDATE)
+    sessions = components.candidate_sessions(store, NO_SESSIONS, "Go to the interview")
     if not sessions:
-        st.info("No sessions yet: start one on the Interview page.", icon=":material/info:")
-        st.page_link("views/interview.py", label="Go to the interview", icon=":material/forum:")
         return
     ids = [x.id for x in sessions]
     wanted = session_from_params(st.query_params)
