@@ -242,3 +242,54 @@ def test_server_down_on_resume_and_mid_answer_gives_one_line_and_loses_nothing(
     assert back.exit_code == 0, back.output
     assert "saved before the interruption" in back.output
     assert [t.answer for t in store.turns(sid)] == ["An answer."]
+
+
+# -- the server down before a stored session's report is opened ---------------------------------
+
+
+def _stored_session(data_dir: Path) -> str:
+    """A finished one-question session in this test's data folder (graded offline-free)."""
+    from interviewer.agent.config import SessionConfig
+    from interviewer.agent.engine import InterviewEngine
+    from interviewer.store import SessionStore
+    from tests.agent_fakes import KeywordGrader, sample_source
+
+    store = SessionStore(get_settings().sessions_db)
+    engine = InterviewEngine(source=sample_source(), grader=KeywordGrader(), store=store)
+    session = engine.start(SessionConfig(questions=1, follow_ups=0, seed=1))
+    session.submit("Bias and variance trade off; regularisation helps.")
+    assert session.state.done
+    return session.id
+
+
+def test_cli_report_with_the_server_down_renders_from_the_store(data_dir, monkeypatch):
+    from typer.testing import CliRunner
+
+    from interviewer.cli import app
+
+    sid = _stored_session(data_dir)
+    monkeypatch.setenv("INTERVIEWER_CHROMA_HOST", "127.0.0.1")
+    monkeypatch.setenv("INTERVIEWER_CHROMA_PORT", str(free_port()))  # nothing listens there
+    result = CliRunner().invoke(app, ["report", sid], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "# Interview report" in result.output
+    (note,) = [line for line in result.output.splitlines() if "left out" in line]
+    assert "INTERVIEWER_CHROMA_HOST" in note.replace("\\", "")  # Markdown escapes the "_"
+    assert "Traceback" not in result.output
+
+
+def test_ui_report_page_with_the_server_down_shows_one_line(data_dir, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    sid = _stored_session(data_dir)
+    monkeypatch.setenv("INTERVIEWER_CHROMA_HOST", "127.0.0.1")
+    monkeypatch.setenv("INTERVIEWER_CHROMA_PORT", str(free_port()))
+    page = Path(__file__).resolve().parent.parent / "ui" / "views" / "report.py"
+    at = AppTest.from_file(str(page), default_timeout=120)
+    at.query_params["session"] = sid
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (note,) = [i.value for i in at.info if "left out" in i.value]
+    assert "INTERVIEWER_CHROMA_HOST" in note and "session store" in note
+    assert not at.error  # one line, and the rest of the report is there
+    assert any(f"Session `{sid}` · finished" in c.value for c in at.caption)

@@ -24,8 +24,11 @@ def _label(summary) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _stored_report(db: str, session_id: str, version: int, _data_key: tuple):
-    """A finished or paused session's report, rebuilt only when the session changes."""
+def _stored_report(
+    db: str, session_id: str, version: int, _data_key: tuple, bank_error: str | None
+):
+    """A finished or paused session's report, rebuilt only when the session changes (or the
+    bank comes back: `bank_error` is part of the key)."""
     from interviewer.agent import SessionRepository, build_report
 
     s = resources.settings()
@@ -34,11 +37,26 @@ def _stored_report(db: str, session_id: str, version: int, _data_key: tuple):
     return build_report(
         stored.state,
         session_id=stored.id,
-        source=resources.bank(s),
+        source=None if bank_error else resources.bank(s),
         store=store,
         created_at=stored.created_at,
         status=stored.status,
+        source_error=bank_error,
     )
+
+
+def _bank_error() -> str | None:
+    """Why the bank cannot be opened, or None. The report is built from the session store;
+    the bank only adds "practise next" links, so an outage costs those and nothing else."""
+    from interviewer.agent import BankUnavailable
+
+    try:
+        resources.bank(resources.settings())
+    except BankUnavailable as exc:
+        return f"the question bank could not be opened ({exc})"
+    except Exception as exc:  # a server that answers the handshake, then fails
+        return f"the question bank could not be opened ({type(exc).__name__}: {exc})"
+    return None
 
 
 def page() -> None:
@@ -65,7 +83,9 @@ def page() -> None:
         report = live.report(running)
     else:
         stored = store.get(chosen, with_turns=False)
-        report = _stored_report(str(s.sessions_db), chosen, stored.version, (str(s.data_dir),))
+        report = _stored_report(
+            str(s.sessions_db), chosen, stored.version, (str(s.data_dir),), _bank_error()
+        )
     summary = sessions[ids.index(chosen)]
     if summary.status != "finished" and st.button(
         "Resume this session", icon=":material/play_arrow:", key="report_resume"
@@ -77,13 +97,19 @@ def page() -> None:
 
 def redrill_button(session_id: str) -> None:
     """One click: a new practice session made of the points this one left open."""
-    from interviewer.agent import MAX_QUESTIONS, Mode, SessionConfig, SetupError, StoreError
+    from interviewer.agent import (
+        MAX_QUESTIONS,
+        BankUnavailable,
+        Mode,
+        SessionConfig,
+        SetupError,
+        StoreError,
+    )
 
-    engine = resources.engine()
     try:
-        points = len(engine.redrill_questions(session_id))
-    except StoreError:
-        return
+        points = len(resources.engine().redrill_questions(session_id))
+    except (StoreError, BankUnavailable):
+        return  # the report above already says why the bank is missing
     if not points:
         return
     label = f"Re-drill the {points} point{'s' if points != 1 else ''} this session left open"
