@@ -187,6 +187,14 @@ class PendingAnswer:
     asked_at: float | None = None
     saved_at: float = 0.0
 
+    @classmethod
+    def of(cls, turn: TurnRow, *, version: int) -> PendingAnswer:
+        """The answer of `turn` (a turn row not graded yet), as saved before grading: the
+        turn's own fields, at session `version`."""
+        own: dict[str, Any] = {"answer": turn.answer or "", "version": version, "saved_at": 0.0}
+        shared = {f.name: getattr(turn, f.name) for f in fields(cls) if f.name not in own}
+        return cls(**shared, **own)
+
 
 @dataclass(frozen=True)
 class ScoreRow:

@@ -404,6 +404,27 @@ DataDir = Annotated[
     ),
 ]
 
+# The session-shape options of `chat`, named here so its signature reads as a list of choices.
+Questions = Annotated[
+    int, typer.Option("--questions", "-n", min=1, max=MAX_QUESTIONS, help="How many questions.")
+]
+ModeOption = Annotated[
+    Mode, typer.Option(help="practice: feedback after each answer; interview: only at the end.")
+]
+FollowUps = Annotated[
+    int,
+    typer.Option(
+        "--follow-ups",
+        min=0,
+        max=MAX_FOLLOW_UPS,
+        help="Follow-up questions per question on missed key points (0-3).",
+    ),
+]
+DifficultyOption = Annotated[
+    DifficultySetting,
+    typer.Option(help="easy, medium, hard, or adaptive (harder after strong answers)."),
+]
+
 
 def register(
     app: typer.Typer,
@@ -424,27 +445,10 @@ def register(
 
     @app.command()
     def chat(
-        questions: Annotated[
-            int,
-            typer.Option("--questions", "-n", min=1, max=MAX_QUESTIONS, help="How many questions."),
-        ] = 5,
-        mode: Annotated[
-            Mode,
-            typer.Option(help="practice: feedback after each answer; interview: only at the end."),
-        ] = Mode.practice,
-        follow_ups: Annotated[
-            int,
-            typer.Option(
-                "--follow-ups",
-                min=0,
-                max=MAX_FOLLOW_UPS,
-                help="Follow-up questions per question on missed key points (0-3).",
-            ),
-        ] = 1,
-        difficulty: Annotated[
-            DifficultySetting,
-            typer.Option(help="easy, medium, hard, or adaptive (harder after strong answers)."),
-        ] = DifficultySetting.adaptive,
+        questions: Questions = 5,
+        mode: ModeOption = Mode.practice,
+        follow_ups: FollowUps = 1,
+        difficulty: DifficultyOption = DifficultySetting.adaptive,
         category: Annotated[
             list[str] | None,
             typer.Option(

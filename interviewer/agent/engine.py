@@ -454,22 +454,12 @@ class InterviewSession:
         prompt = fu.text if fu is not None else rec.text
         asked_at = fu.asked_at if fu is not None else rec.asked_at
         kind = "follow_up_answer" if is_follow_up else "answer"
+        answered_at = saved.answered_at if saved is not None else self.engine.clock()
         if saved is None:
-            answered_at = self.engine.clock()
-            self._save_pending(
-                PendingAnswer(
-                    kind=kind,
-                    question_index=state.index,
-                    answer=text,
-                    answered_at=answered_at,
-                    version=self.version,
-                    question_id=rec.question_id,
-                    prompt=prompt,
-                    asked_at=asked_at,
-                )
+            ungraded = turn_row(
+                kind, state.index, rec, prompt, None, asked_at, answered_at, answer=text
             )
-        else:
-            answered_at = saved.answered_at
+            self._save_pending(PendingAnswer.of(ungraded, version=self.version))
         question = self._question(rec)
         criteria = state.criteria_for_answer()
         notes: list[Message] = []
