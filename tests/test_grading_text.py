@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from interviewer.grading.text import (
-    STOP_WORDS,
-    antonym_clashes,
-    content_words,
-    is_content,
-    negation_count,
-    numbers,
-    question_words,
-    stem,
-    tokenize,
-    word_weights,
-)
+from interviewer.grading import text
 from interviewer.hygiene import MAX_SENTENCE_WORDS, split_sentences
 
 
 def test_sentences_split_on_ends_but_not_abbreviations_or_decimals():
-    text = "Overfitting memorises noise, e.g. random errors. Accuracy was 0.5 on test! Why? Dr. Ng says so."
-    assert split_sentences(text) == [
+    prose = "Overfitting memorises noise, e.g. random errors. Accuracy was 0.5 on test! Why? Dr. Ng says so."
+    assert split_sentences(prose) == [
         "Overfitting memorises noise, e.g. random errors.",
         "Accuracy was 0.5 on test!",
         "Why?",
@@ -35,7 +24,7 @@ def test_inline_code_is_kept_whole_and_unquoted():
 
 
 def test_markdown_bullets_headings_and_code_fences_are_units():
-    text = (
+    prose = (
         "## Bagging\n"
         "Trains models in parallel.\n"
         "- **Bootstrap** samples rows\n"
@@ -47,7 +36,7 @@ def test_markdown_bullets_headings_and_code_fences_are_units():
         "```\n"
         "1. Boosting is sequential"
     )
-    assert split_sentences(text) == [
+    assert split_sentences(prose) == [
         "Bagging",
         "Trains models in parallel.",
         "Bootstrap samples rows with replacement",
@@ -73,7 +62,7 @@ def test_long_sentences_are_cut_for_the_encoder():
 
 
 def test_tokenize_makes_negation_visible():
-    assert tokenize("Don't overfit; it isn't hard, can't be.") == [
+    assert text.tokenize("Don't overfit; it isn't hard, can't be.") == [
         "do",
         "not",
         "overfit",
@@ -85,40 +74,46 @@ def test_tokenize_makes_negation_visible():
         "not",
         "be",
     ]
-    assert negation_count(tokenize("It is not connected and never was")) == 2
+    assert text.negation_count(text.tokenize("It is not connected and never was")) == 2
 
 
 def test_stem_joins_word_families():
-    assert len({stem(w) for w in ("evaporated", "evaporation", "evaporates", "evaporate")}) == 1
-    assert stem("regularisation") == stem("regularization") == stem("regularized")
-    assert stem("running") == "run" and stem("batteries") == "battery"
-    assert stem("bias") == stem("biases") == "bias"
-    assert stem("data") == "data"
+    assert (
+        len({text.stem(w) for w in ("evaporated", "evaporation", "evaporates", "evaporate")}) == 1
+    )
+    assert text.stem("regularisation") == text.stem("regularization") == text.stem("regularized")
+    assert text.stem("running") == "run" and text.stem("batteries") == "battery"
+    assert text.stem("bias") == text.stem("biases") == "bias"
+    assert text.stem("data") == "data"
 
 
 def test_content_words_drop_stop_words_and_negations():
-    words = content_words("The model is not overfitting the training data.")
-    assert words == [stem("model"), stem("overfitting"), stem("training"), "data"]
-    assert not is_content("the") and not is_content("not") and is_content("model")
-    assert "not" not in STOP_WORDS  # negation must survive tokenising for contradiction cues
+    words = text.content_words("The model is not overfitting the training data.")
+    assert words == [text.stem("model"), text.stem("overfitting"), text.stem("training"), "data"]
+    assert not text.is_content("the") and not text.is_content("not") and text.is_content("model")
+    assert "not" not in text.STOP_WORDS  # negation must survive tokenising for contradiction cues
 
 
 def test_question_words_are_demoted():
-    demoted = question_words("What is overfitting in machine learning?")
-    answer = content_words("Overfitting means memorising noise")
-    assert word_weights(answer, demoted) == [0.3, 1.0, 1.0, 1.0]
-    assert word_weights(answer, demoted, demotion=0.0)[0] == 0.0
+    demoted = text.question_words("What is overfitting in machine learning?")
+    answer = text.content_words("Overfitting means memorising noise")
+    assert text.word_weights(answer, demoted) == [0.3, 1.0, 1.0, 1.0]
+    assert text.word_weights(answer, demoted, demotion=0.0)[0] == 0.0
 
 
 def test_numbers_are_normalised():
-    assert numbers("Voltage 1.50 V, then 3,000 rows and 7 folds") == {"1.5", "3000", "7"}
-    assert numbers("no digits here") == set()
+    assert text.numbers("Voltage 1.50 V, then 3,000 rows and 7 folds") == {"1.5", "3000", "7"}
+    assert text.numbers("no digits here") == set()
 
 
 def test_antonym_clashes_need_one_side_each():
-    ref = {stem(w) for w in tokenize("the voltage increases")}
-    assert antonym_clashes({stem(w) for w in tokenize("voltage decreases")}, ref) == 1
-    assert antonym_clashes({stem(w) for w in tokenize("voltage increases")}, ref) == 0
+    ref = {text.stem(w) for w in text.tokenize("the voltage increases")}
+    assert (
+        text.antonym_clashes({text.stem(w) for w in text.tokenize("voltage decreases")}, ref) == 1
+    )
+    assert (
+        text.antonym_clashes({text.stem(w) for w in text.tokenize("voltage increases")}, ref) == 0
+    )
     # Both sides in the answer: no clash claimed (it may be comparing them).
-    both = {stem(w) for w in tokenize("it increases then decreases")}
-    assert antonym_clashes(both, ref) == 0
+    both = {text.stem(w) for w in text.tokenize("it increases then decreases")}
+    assert text.antonym_clashes(both, ref) == 0

@@ -33,6 +33,7 @@ import numpy as np
 from interviewer.hygiene import split_sentences
 
 from . import onnx as onnx_model
+from .lazy import Lazy
 from .model import DEFAULT_MODEL, DIMENSIONS, load_model, resolve_model_path
 
 log = logging.getLogger(__name__)
@@ -119,16 +120,13 @@ class TextEncoder:
         self.precision = precision
         # Token vectors for soft alignment come from this layer (1-based; None: the last).
         self.token_layer = token_layer
-        self._lock = threading.Lock()
-        self._state: dict[str, Any] | None = None
+        self._lock = threading.Lock()  # guards the float32 session, opened on first search
+        self._state: Lazy[dict[str, Any]] = Lazy(self._build_state)
 
     # -- loading -----------------------------------------------------------------------------
 
     def _load(self) -> dict[str, Any]:
-        with self._lock:
-            if self._state is None:
-                self._state = self._build_state()
-            return self._state
+        return self._state.get()
 
     def _build_state(self) -> dict[str, Any]:
         prefer_passive_openmp()

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 import warnings
 from collections.abc import Sequence
 from functools import lru_cache
@@ -31,6 +30,7 @@ import numpy as np
 
 from interviewer.embedding import DEFAULT_MODEL, resolve_model_path
 from interviewer.embedding import onnx as onnx_model
+from interviewer.embedding.lazy import Lazy
 
 log = logging.getLogger(__name__)
 
@@ -212,14 +212,10 @@ class EntailmentModel:
     def __init__(self, folder: Path = MODEL_DIR, *, max_length: int | None = None) -> None:
         self.folder = folder
         self._max_length = max_length
-        self._lock = threading.Lock()
-        self._state: dict[str, Any] | None = None
+        self._state: Lazy[dict[str, Any]] = Lazy(self._build)
 
     def _load(self) -> dict[str, Any]:
-        with self._lock:
-            if self._state is None:
-                self._state = self._build()
-            return self._state
+        return self._state.get()
 
     def _build(self) -> dict[str, Any]:
         card = read_card(self.folder)

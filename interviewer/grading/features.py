@@ -311,16 +311,34 @@ def prepare(question: Side, references: Sequence[Side]) -> PreparedQuestion:
     )
 
 
+# The soft-alignment family, as `_token_features` names them.
+TOKEN_FEATURES = (
+    "soft_precision",
+    "soft_recall",
+    "soft_f1",
+    "soft_recall_strong",
+    "soft_recall_new",
+    "soft_precision_new",
+    "answer_echoes_question",
+    "worst_reference_match",
+    "best_clause_recall",
+    "worst_clause_recall",
+    "mean_clause_recall",
+    "key_term_match",
+    "key_term_min",
+)
+
+
 def _token_features(
     answer: EncodedText,
     aw: np.ndarray,
     a_q: np.ndarray,
     ref: PreparedReference,
-) -> list[float]:
-    """The soft-alignment family of features."""
+) -> dict[str, float]:
+    """The soft-alignment family of features (TOKEN_FEATURES), by name."""
     re_ = ref.side.encoded
     if not len(answer.token_vectors) or not len(re_.token_vectors):
-        return [0.0] * 13
+        return dict.fromkeys(TOKEN_FEATURES, 0.0)
     rw = ref.weights
     sims = re_.token_vectors @ answer.token_vectors.T
     sp, sr, sf, strong = _alignment_scores(sims, aw, rw)
@@ -340,21 +358,9 @@ def _token_features(
     heavy = ref.heavy
     key_mean = float(best_for_ref[heavy].mean()) if len(heavy) else sr
     key_min = float(best_for_ref[heavy].min()) if len(heavy) else sr
-    return [
-        sp,
-        sr,
-        sf,
-        strong,
-        sr_new,
-        sp_new,
-        echoes,
-        worst,
-        float(clauses.max()),
-        float(clauses.min()),
-        float(clauses.mean()),
-        key_mean,
-        key_min,
-    ]
+    alignment = [sp, sr, sf, strong, sr_new, sp_new, echoes, worst]
+    by_clause = [float(clauses.max()), float(clauses.min()), float(clauses.mean())]
+    return dict(zip(TOKEN_FEATURES, [*alignment, *by_clause, key_mean, key_min], strict=True))
 
 
 def reference_features(
@@ -371,21 +377,7 @@ def reference_features(
     qstems = prepared.demoted
     cos = float(ae.vector @ re_.vector)
     cos_q = float(ae.vector @ qe.vector) if not qe.empty else 0.0
-    (
-        sp,
-        sr,
-        sf,
-        strong,
-        sr_new,
-        sp_new,
-        echoes,
-        worst,
-        c_best,
-        c_worst,
-        c_mean,
-        key_mean,
-        key_min,
-    ) = _token_features(ae, answer_weights, answer_question_likeness, ref)
+    soft = _token_features(ae, answer_weights, answer_question_likeness, ref)
     answer_content = frozenset(a.content)
     lex_recall = _weighted_recall(r.content, answer_content, qstems)
     new_ref = ref.new_content
@@ -397,10 +389,6 @@ def reference_features(
     values = {
         "cos": cos,
         "best_sentence_cos": float((ae.sentence_vectors @ re_.vector).max()),
-        "soft_precision": sp,
-        "soft_recall": sr,
-        "soft_f1": sf,
-        "soft_recall_strong": strong,
         "lex_recall": lex_recall,
         "lex_recall_new": lex_recall_new,
         "lex_precision": sum(1 for w in own if w in r.stems) / len(own) if own else 0.0,
@@ -417,22 +405,14 @@ def reference_features(
         "log_answer_words": math.log1p(len(a.content)),
         "length_ratio": math.log((1 + len(a.content)) / (1 + len(r.content))),
         "residual_cos": _residual_cos(ae.vector, re_.vector, qe.vector) if not qe.empty else cos,
-        "soft_recall_new": sr_new,
-        "soft_precision_new": sp_new,
-        "answer_echoes_question": echoes,
-        "worst_reference_match": worst,
-        "best_clause_recall": c_best,
-        "worst_clause_recall": c_worst,
-        "mean_clause_recall": c_mean,
         "fuzzy_recall": _fuzzy_recall(new_ref or r.content, answer_content),
         "log_reference_words": math.log1p(len(r.content)),
         "question_why": prepared.kind[0],
         "question_how": prepared.kind[1],
         "question_what": prepared.kind[2],
         "question_describe": prepared.kind[3],
-        "key_term_match": key_mean,
-        "key_term_min": key_min,
         "log_reference_count": math.log(len(prepared.references)),
+        **soft,
     }
     return np.array([values[name] for name in FEATURE_NAMES], dtype=np.float32)
 
