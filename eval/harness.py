@@ -68,28 +68,23 @@ def question_from_row(row: GradedAnswer, *, source: str = "eval.csv") -> Questio
     SciEntsBank, 0.765 vs 0.752 Beetle).
     """
     reference = row.reference_answer.strip()
-    text = row.question.strip() or "(no question text)"
-    if not reference:
-        return Question(
-            id=f"eval_{row.question_id}",
-            text=text,
-            category="eval",
-            source=source,
-            line=1,
-            reference=ReferenceAnswer(origin=ReferenceOrigin.none),
-        )
-    return Question(
-        id=f"eval_{row.question_id}",
-        text=text,
-        category="eval",
-        source=source,
-        line=1,
-        reference=ReferenceAnswer(
+    answer_key = (
+        ReferenceAnswer(
             text=reference,
             key_points=[reference],
             origin=ReferenceOrigin.authored,
             alternatives=[a for a in row.alternatives if a.strip() and a.strip() != reference],
-        ),
+        )
+        if reference
+        else ReferenceAnswer(origin=ReferenceOrigin.none)
+    )
+    return Question(
+        id=f"eval_{row.question_id}",
+        text=row.question.strip() or "(no question text)",
+        category="eval",
+        source=source,
+        line=1,
+        reference=answer_key,
     )
 
 
