@@ -124,31 +124,15 @@ def layout_files(size: int) -> dict[str, tuple[str, str]]:
     def topic(i: int) -> str:
         return f"Topic {i // per_topic}"
 
-    def md(render, title: str = "# Generated bank\n") -> str:
-        parts = [title]
+    def md(entry: str, *, topics: bool = True) -> str:
+        """One markdown file: each question written by the `entry` template (fields i, n =
+        i + 1, q, a, mark), under a topic heading every `per_topic` questions."""
+        parts = ["# Generated bank\n"]
         for i, (q, a, level) in enumerate(qs):
-            if i % per_topic == 0 and render.__name__ != "flat":
+            if i % per_topic == 0 and topics:
                 parts.append(f"\n## {topic(i)}\n")
-            parts.append(render(i, q, a, level))
+            parts.append(entry.format(i=i, n=i + 1, q=q, a=a, mark=MARKS[level]))
         return "".join(parts)
-
-    def bold(i, q, a, level):
-        return f"\n**{q} {MARKS[level]}**\n\n{a}\n\n<br/>\n"
-
-    def src_heading(i, q, a, level):
-        return f"\n#### {i + 1}) {q} [[src](https://example.com/{i})]\n\n{a}\n"
-
-    def flat(i, q, a, level):
-        return f"\n### {i + 1}. {q} [[src]](https://example.com/{i})\n\n{a}\n"
-
-    def details(i, q, a, level):
-        return f"\n<details>\n<summary>{q}</summary>\n\n{a}\n\n</details>\n"
-
-    def qa_pair(i, q, a, level):
-        return f"\nQ: {q}\nA: {a}\n"
-
-    def listed(i, q, a, level):
-        return f"- {q}\n"
 
     toc = "".join(f"* [Q{i + 1}: {q}](#q{i + 1})\n" for i, (q, _, _) in enumerate(qs))
     sections = "".join(
@@ -186,13 +170,22 @@ def layout_files(size: int) -> dict[str, tuple[str, str]]:
     return {
         "Q&A document": ("qa.md", qa),
         "question list": ("list.md", question_list),
-        "bold questions under topics": ("bold.md", md(bold)),
-        "numbered headings with [[src]]": ("src.md", md(src_heading)),
-        "numbered headings, no topics": ("flat.md", md(flat)),
+        "bold questions under topics": ("bold.md", md("\n**{q} {mark}**\n\n{a}\n\n<br/>\n")),
+        "numbered headings with [[src]]": (
+            "src.md",
+            md("\n#### {n}) {q} [[src](https://example.com/{i})]\n\n{a}\n"),
+        ),
+        "numbered headings, no topics": (
+            "flat.md",
+            md("\n### {n}. {q} [[src]](https://example.com/{i})\n\n{a}\n", topics=False),
+        ),
         "linked contents, then sections": ("toc.md", "# Generated\n\n" + toc + sections),
-        "<details> blocks": ("details.md", md(details)),
-        "Q:/A: pairs": ("pairs.md", md(qa_pair)),
-        "lists of questions": ("lists.md", md(listed)),
+        "<details> blocks": (
+            "details.md",
+            md("\n<details>\n<summary>{q}</summary>\n\n{a}\n\n</details>\n"),
+        ),
+        "Q:/A: pairs": ("pairs.md", md("\nQ: {q}\nA: {a}\n")),
+        "lists of questions": ("lists.md", md("- {q}\n")),
         "CSV": ("bank.csv", "question,answer,category,difficulty\n" + csv_rows),
         "TSV": ("bank.tsv", "Front\tBack\tDeck\n" + tsv_rows),
         "Anki notes": ("anki.txt", anki_rows),
