@@ -10,6 +10,7 @@ import json
 import shlex
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -45,79 +46,109 @@ def _group() -> None:
     """Grader evaluations."""
 
 
-@app.command(epilog=_EPILOG)
-def grader(
-    dataset: str = typer.Option(
-        ...,
+# The options of `grader`, named so that its signature reads as a list of choices.
+Dataset = Annotated[
+    str,
+    typer.Option(
         "--dataset",
         "-d",
         help="CSV with question, reference_answer, student_answer columns; or 'scients' / "
         "'beetle' for the SemEval files.",
     ),
-    split: str | None = typer.Option(
-        None,
+]
+Split = Annotated[
+    str | None,
+    typer.Option(
         "--split",
         "-s",
         help="Keep rows whose 'split' column equals this (SemEval: "
         "train, test-unseen-answers, test-unseen-questions, test-unseen-domains).",
     ),
-    target: str | None = typer.Option(
-        None,
-        "--target",
-        help="Numeric human-grade column (0..--target-max): reports pearson, spearman, rmse, qwk.",
+]
+Target = Annotated[
+    str | None,
+    typer.Option(
+        help="Numeric human-grade column (0..--target-max): reports pearson, spearman, rmse, qwk."
     ),
-    label: str | None = typer.Option(
-        None,
-        "--label",
+]
+Label = Annotated[
+    str | None,
+    typer.Option(
         help="Label column (SemEval: 'label' 3-way or 'label_2way'): reports "
-        "accuracy, macro_f1, auc.",
+        "accuracy, macro_f1, auc."
     ),
-    grader_kind: str = typer.Option(
-        "offline",
+]
+GraderKindOption = Annotated[
+    str,
+    typer.Option(
         "--grader",
         "-g",
         help="offline (no network) or llm (INTERVIEWER_LLM_* "
         "settings; falls back to offline per answer on failure).",
     ),
-    limit: int | None = typer.Option(
-        None, "--limit", "-n", min=1, help="Grade the first N rows only."
+]
+Limit = Annotated[
+    int | None, typer.Option("--limit", "-n", min=1, help="Grade the first N rows only.")
+]
+Predictions = Annotated[
+    Path | None,
+    typer.Option(
+        "--predictions", "-p", help="Write every input row plus a 'prediction' column (the score)."
     ),
-    predictions: Path | None = typer.Option(
-        None,
-        "--predictions",
-        "-p",
-        help="Write every input row plus a 'prediction' column (the score).",
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (metrics + 'ci')."),
-    target_max: float = typer.Option(5.0, "--target-max", help="Top of the --target scale."),
-    report: bool = typer.Option(
-        True, "--report/--no-report", help="Write eval/results/<name>.md/.json/.svg."
-    ),
-    results_dir: Path = typer.Option(
-        Path(__file__).resolve().parent / "results", "--results-dir", help="Where reports go."
-    ),
-    resamples: int = typer.Option(
-        1000, "--bootstrap", min=100, help="Bootstrap resamples for CIs."
-    ),
-    bank: list[Path] = typer.Option(
-        [],
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object (metrics + 'ci').")]
+TargetMax = Annotated[float, typer.Option(help="Top of the --target scale.")]
+WriteReport = Annotated[
+    bool, typer.Option("--report/--no-report", help="Write eval/results/<name>.md/.json/.svg.")
+]
+ResultsDir = Annotated[Path, typer.Option(help="Where reports go.")]
+Resamples = Annotated[
+    int, typer.Option("--bootstrap", min=100, help="Bootstrap resamples for CIs.")
+]
+Banks = Annotated[
+    list[Path] | None,
+    typer.Option(
         "--bank",
         "-b",
         help="Grade each row against the bank question whose text matches the row's "
         "'question' (as an interview would: that question's reference and key points). Rows "
         "then need only question and student_answer. Repeat for several files or folders.",
+        show_default=False,
     ),
-    kind_column: str = typer.Option(
-        "kind",
-        "--kind-column",
+]
+KindColumn = Annotated[
+    str,
+    typer.Option(
         help="With --target: report the mean score per value of this column when present "
-        "(e.g. strong / partial / wrong_vocab).",
+        "(e.g. strong / partial / wrong_vocab)."
     ),
-    group_by: str | None = typer.Option(
-        None,
-        "--group-by",
-        help="With --target: also report every figure per value of this column (e.g. held_out).",
+]
+GroupBy = Annotated[
+    str | None,
+    typer.Option(
+        help="With --target: also report every figure per value of this column (e.g. held_out)."
     ),
+]
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@app.command(epilog=_EPILOG)
+def grader(
+    dataset: Dataset,
+    split: Split = None,
+    target: Target = None,
+    label: Label = None,
+    grader_kind: GraderKindOption = "offline",
+    limit: Limit = None,
+    predictions: Predictions = None,
+    as_json: AsJson = False,
+    target_max: TargetMax = 5.0,
+    report: WriteReport = True,
+    results_dir: ResultsDir = RESULTS,
+    resamples: Resamples = 1000,
+    bank: Banks = None,
+    kind_column: KindColumn = "kind",
+    group_by: GroupBy = None,
 ) -> None:
     """Grade every answer in a CSV and report agreement with the human grades, with 95% CIs."""
     from rich.console import Console
@@ -126,6 +157,7 @@ def grader(
     from .datasets import DatasetError, load_answers, resolve_dataset
 
     err = Console(stderr=True, highlight=False)
+    bank = bank or []
     if (target is None) == (label is None):
         err.print("[red]Give exactly one of --target COLUMN or --label COLUMN.[/red]")
         raise typer.Exit(2)
