@@ -8,13 +8,14 @@ from interviewer.grading.judge import (
     CANDIDATES,
     PAIR_BUDGET,
     PAIR_WORDS,
-    SECOND_WINDOW_MARGIN,
     SIMILARITY_FLOOR,
     PointJudgement,
     Thresholds,
     candidates,
     drop_restated_contradictions,
     judge,
+    merge_stages,
+    open_points,
     pairs_for,
     restates,
     windows,
@@ -49,16 +50,30 @@ def test_one_point_is_read_against_more_windows_than_each_of_many():
     assert len(only) == PAIR_BUDGET
     assert only == np.argsort(-similarity[:, 0]).tolist()[:PAIR_BUDGET]
     many = candidates(rng.random((10, 5)))
-    assert all(1 <= len(picks) <= CANDIDATES for picks in many)
+    assert all(len(picks) == CANDIDATES for picks in many)
 
 
-def test_with_few_windows_a_point_a_far_second_window_is_not_read():
-    close, far = 0.7 - SECOND_WINDOW_MARGIN / 2, 0.7 - 2 * SECOND_WINDOW_MARGIN
-    similarity = np.array([[0.7, 0.7, 0.1], [close, far, 0.2], [0.0, 0.0, 0.9]])
-    assert candidates(similarity) == [[0, 1], [0], [2]]
-    # One point is read against its whole budget, however far behind.
-    (only,) = candidates(similarity[:, 1:2])
-    assert only == [0, 1, 2]
+def test_only_points_the_closest_window_left_open_are_read_again():
+    chosen = [[0, 1], [2, 3], [4, 5, 6]]
+    first = [
+        PointJudgement(0.9, 0.0, 0, 0, 0.8),  # covered by its closest window: done
+        PointJudgement(0.3, 0.0, 2, 2, 0.7),  # partly: its other windows may state it
+        PointJudgement(0.1, 0.9, 4, 4, 0.6),  # contradicted: another window may state it
+    ]
+    assert open_points(chosen, first, TH) == [[], [3], [5, 6]]
+
+
+def test_two_stages_merge_into_the_order_judge_reads():
+    first, rest = [[0], [2], [4]], [[], [3], [5, 6]]
+    p_first = np.array([[0.9, 0, 0.1], [0.3, 0, 0.7], [0.1, 0.9, 0]])
+    p_rest = np.array([[0.8, 0, 0.2], [0.2, 0, 0.8], [0.95, 0, 0.05]])
+    chosen, p = merge_stages(first, p_first, rest, p_rest)
+    assert chosen == [[0], [2, 3], [4, 5, 6]]
+    assert p[:, 0].tolist() == [0.9, 0.3, 0.8, 0.1, 0.2, 0.95]
+    similarity = np.full((7, 3), 0.6)
+    points = judge(chosen, p, similarity)
+    assert [j.verdict(TH) for j in points] == [Verdict.covered] * 3
+    assert points[2].entail_window == 6  # the third window states what the first contradicted
 
 
 def test_a_window_about_something_else_earns_no_credit_but_may_still_contradict():

@@ -394,16 +394,27 @@ class OfflineGrader:
         spans = judging.windows(encoded.sentences)
         vectors = judging.window_vectors(encoded.sentence_vectors, spans)
         similarity = vectors @ prepared.criteria_vectors.T  # (windows, points)
-        chosen = judging.candidates(similarity)
-        pairs = judging.pairs_for(prepared.criteria, spans, chosen)
-        probabilities = judging.drop_restated_contradictions(
-            pairs, self.entailment.probabilities(pairs)
-        )
-        judgements = judging.judge(chosen, probabilities, similarity)
         th = thresholds or self.scoring.thresholds
+        candidates = judging.candidates(similarity)
+        # Two stages: every point's closest window, then the other candidates of the points
+        # that window did not cover.
+        first = [picks[:1] for picks in candidates]
+        p_first = self._entailment(prepared.criteria, spans, first)
+        rest = judging.open_points(candidates, judging.judge(first, p_first, similarity), th)
+        p_rest = self._entailment(prepared.criteria, spans, rest)
+        chosen, probabilities = judging.merge_stages(first, p_first, rest, p_rest)
+        judgements = judging.judge(chosen, probabilities, similarity)
         verdicts = [j.verdict(th) for j in judgements]
         features = score_features(judgements, verdicts, holistic=holistic.p_correct)
         return Reading(holistic, spans, judgements, verdicts, features, len(prepared.criteria))
+
+    def _entailment(
+        self, points: Sequence[str], spans: Sequence[judging.Window], chosen: list[list[int]]
+    ) -> np.ndarray:
+        """P(entail / contradict / neutral) of each chosen (point, window) pair, in `judge`'s
+        order, with restatements unable to contradict."""
+        pairs = judging.pairs_for(points, spans, chosen)
+        return judging.drop_restated_contradictions(pairs, self.entailment.probabilities(pairs))
 
     @staticmethod
     def _verdict_list(prepared: _Prepared, reading: Reading, text: str) -> list[KeyPointVerdict]:
