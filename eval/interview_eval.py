@@ -130,6 +130,21 @@ def pair_order(
     return {"pairs": pairs, "pair_order": round(agree / pairs, 4) if pairs else float("nan")}
 
 
+# A human grade this high means every point the grader marks "contradicted" is a false alarm.
+GOOD_ANSWER = 4.0
+
+
+def false_contradictions(
+    predictions: Sequence[Prediction], *, target_column: str, good: float = GOOD_ANSWER
+) -> dict[str, int]:
+    """Answers the human graded >= `good`, and how many of them the grader marked with a
+    contradicted key point: the honest candidates a strict-but-wrong grader punishes."""
+    rows = [p for p in predictions if p.grade is not None]
+    good_rows = [p for p in rows if float(p.row.value(target_column)) >= good]
+    hit = [p for p in good_rows if any(v.verdict.value == "contradicted" for v in p.grade.verdicts)]  # type: ignore[union-attr]
+    return {"good_answers": len(good_rows), "good_with_contradiction": len(hit)}
+
+
 def agreement(
     predictions: Sequence[Prediction], *, target_column: str, n_boot: int = 1000
 ) -> dict[str, Any]:
@@ -172,6 +187,7 @@ def interview_figures(
     def figures(rows: Sequence[Prediction]) -> dict[str, Any]:
         out: dict[str, Any] = agreement(rows, target_column=target_column)
         out.update(pair_order(rows, target_column=target_column))
+        out.update(false_contradictions(rows, target_column=target_column))
         if kind_column:
             out["kinds"] = kind_means(rows, kind_column=kind_column, target_column=target_column)
         return out
@@ -205,6 +221,12 @@ def figures_markdown(result: dict[str, Any], *, group_column: str | None = None)
             f"| {name} | {r['n']} | {_with_ci(r, 'spearman')} | {_with_ci(r, 'pearson')} | "
             f"{_with_ci(r, 'mae')} | {r['pair_order']:.3f} ({r['pairs']}) |"
         )
+    lines += [""] + [
+        f"{name}: {r['good_with_contradiction']} of {r['good_answers']} answers graded "
+        f">= {GOOD_ANSWER:g} by the human have a key point marked contradicted."
+        for name, r in sections
+        if "good_answers" in r
+    ]
     if "kinds" in result["all"]:
         lines += ["", "Mean score per kind of answer (grader / human):", ""]
         names = [name for name, _ in sections]

@@ -6,7 +6,14 @@ import pytest
 
 from eval.datasets import GradedAnswer
 from eval.harness import Prediction
-from eval.interview_eval import agreement, interview_figures, kind_means, pair_order
+from eval.interview_eval import (
+    agreement,
+    false_contradictions,
+    interview_figures,
+    kind_means,
+    pair_order,
+)
+from interviewer.models import Grade, KeyPointVerdict, Verdict
 
 
 def prediction(
@@ -60,3 +67,29 @@ def test_figures_per_kind_and_per_group():
         rows, target_column="human_score", kind_column="kind", group_column="held_out"
     )
     assert set(result["groups"]) == {"false"} and result["all"]["pairs"] == 2
+
+
+def graded(human: float, *verdicts: Verdict) -> Prediction:
+    grade = Grade(
+        score=3.0,
+        verdicts=[
+            KeyPointVerdict(key_point=f"point {i}", verdict=v) for i, v in enumerate(verdicts)
+        ],
+        feedback="",
+        grader="offline",
+    )
+    p = prediction("q1", human, 3.0)
+    return Prediction(row=p.row, score=p.score, grade=grade)
+
+
+def test_false_contradictions_count_good_answers_marked_contradicted():
+    rows = [
+        graded(5, Verdict.covered, Verdict.contradicted),  # a false alarm
+        graded(4, Verdict.covered, Verdict.missed),
+        graded(1, Verdict.contradicted),  # a weak answer: a contradiction may be right
+        prediction("q2", 5, None),  # not graded: not counted
+    ]
+    assert false_contradictions(rows, target_column="human_score") == {
+        "good_answers": 2,
+        "good_with_contradiction": 1,
+    }
