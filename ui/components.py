@@ -339,8 +339,8 @@ def report_view(report: Report, *, key: str) -> None:
     st.caption(f"Session `{report.session_id}` · {report.status} · graded by {graders}")
     if report.end_reason and report.end_reason != "completed":
         st.info(f"The session ended early: {report.end_reason}.", icon=":material/info:")
-    for note in report.notes:
-        st.info(note, icon=":material/info:")
+    for note in report.notes:  # may quote a server's error text
+        st.info(escape_markdown(note), icon=":material/info:")
 
     if report.categories:
         left, right = st.columns(2)

@@ -8,8 +8,10 @@ window of the answer together:
 2. `candidates`: per key point, the few windows closest to it by embedding similarity. Only
    those pairs go through the cross-encoder, which keeps a 300-word answer inside the
    latency budget: the embedding narrows, the cross-encoder decides.
-3. `judge`: per key point, the best entailing window, and the most contradicting one.
-4. `verdict`: covered / partly / missed / contradicted from those probabilities.
+3. Two stages: the closest window of every point first, then `open_points` (the other
+   candidates of the points it did not cover), joined by `merge_stages`.
+4. `judge`: per key point, the best entailing window, and the most contradicting one.
+5. `verdict`: covered / partly / missed / contradicted from those probabilities.
 
 `drop_restated_contradictions` corrects a known fault of the model: a window that only
 restates the key point (no word the point lacks, no negation or opposite it lacks) is often
@@ -167,12 +169,13 @@ def open_points(
     chosen: Sequence[Sequence[int]], first: Sequence[PointJudgement], th: Thresholds
 ) -> list[list[int]]:
     """Per key point, the candidate windows still to read after the closest one: none when
-    the closest already covers the point (no other window can change that verdict), else the
-    rest. Reading in two stages spends the cross-encoder on the points still open: on the
-    blind dev set, 8.3 pairs an answer instead of 10.2. (Dropping a far second window instead
-    saved as much but cost honest answers: 12 of the dev answers graded >= 4 had a point
-    marked contradicted, against 8, because the second window is often the one that states
-    a point the closest window seems to contradict.)"""
+    the closest already covers the point (no other window can change that verdict, though the
+    soft credit and the score features no longer see them; the score model is fitted on this
+    reading), else the rest. Reading in two stages spends the cross-encoder on the points
+    still open: on the blind dev set, 8.3 pairs an answer instead of 10.2. (Dropping a far
+    second window instead saved as much but cost honest answers: 12 of the dev answers graded
+    >= 4 had a point marked contradicted, against 8, because the second window is often the
+    one that states a point the closest window seems to contradict.)"""
     return [
         list(picks[1:]) if j.entail < th.covered else []
         for picks, j in zip(chosen, first, strict=True)

@@ -51,7 +51,8 @@ def _bank_error() -> str | None:
     from interviewer.agent import BankUnavailable
 
     try:
-        resources.bank(resources.settings())
+        # Opening is not enough: the bank object is cached, and its server may have gone since.
+        resources.bank(resources.settings()).count()
     except BankUnavailable as exc:
         return f"the question bank could not be opened ({exc})"
     except Exception as exc:  # a server that answers the handshake, then fails
@@ -79,19 +80,21 @@ def page() -> None:
         key="report_session",
     )
     st.query_params[SESSION_PARAM] = chosen
+    bank_error = _bank_error()
     if running is not None and running.id == chosen:
         report = live.report(running)
     else:
         stored = store.get(chosen, with_turns=False)
         report = _stored_report(
-            str(s.sessions_db), chosen, stored.version, (str(s.data_dir),), _bank_error()
+            str(s.sessions_db), chosen, stored.version, (str(s.data_dir),), bank_error
         )
     summary = sessions[ids.index(chosen)]
     if summary.status != "finished" and st.button(
         "Resume this session", icon=":material/play_arrow:", key="report_resume"
     ):
         st.switch_page("views/interview.py", query_params={SESSION_PARAM: chosen})
-    redrill_button(chosen)
+    if bank_error is None:  # a re-drill session draws its questions from the bank
+        redrill_button(chosen)
     components.report_view(report, key="report_page")
 
 
