@@ -248,7 +248,8 @@ def test_server_down_on_resume_and_mid_answer_gives_one_line_and_loses_nothing(
 
 
 def _stored_session(data_dir: Path) -> str:
-    """A finished one-question session in this test's data folder (graded offline-free)."""
+    """A finished one-question session in this test's data folder, graded by the keyword fake
+    (no model)."""
     from interviewer.agent.config import SessionConfig
     from interviewer.agent.engine import InterviewEngine
     from interviewer.store import SessionStore
@@ -294,3 +295,25 @@ def test_ui_report_page_with_the_server_down_shows_one_line(data_dir, monkeypatc
     assert not [b for b in at.button if b.key == "report_redrill"]  # it needs the bank
     assert not at.error  # one line, and the rest of the report is there
     assert any(f"Session `{sid}` · finished" in c.value for c in at.caption)
+
+
+def test_ui_report_page_when_the_bank_fails_after_opening(data_dir, monkeypatch):
+    import httpx
+    from streamlit.testing.v1 import AppTest
+
+    import ui.resources
+
+    class GoneBank:  # opened while the server was up; it has gone since
+        def count(self):
+            raise httpx.ConnectError("[Errno 111] Connection refused")
+
+    sid = _stored_session(data_dir)
+    monkeypatch.setattr(ui.resources, "bank", lambda settings: GoneBank())
+    page = Path(__file__).resolve().parent.parent / "ui" / "views" / "report.py"
+    at = AppTest.from_file(str(page), default_timeout=120)
+    at.query_params["session"] = sid
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (note,) = [i.value for i in at.info if "left out" in i.value]
+    assert "ConnectError" in note and "INTERVIEWER_CHROMA_HOST" in note.replace("\\", "")
+    assert not [b for b in at.button if b.key == "report_redrill"]

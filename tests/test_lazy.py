@@ -42,3 +42,10 @@ def test_a_failed_build_is_tried_again_next_time():
     with pytest.raises(OSError):
         lazy.get()
     assert lazy.get() == "ok" and len(attempts) == 2
+
+
+def test_a_build_that_returns_none_runs_once():
+    calls = []
+    lazy = Lazy(lambda: calls.append(1))
+    assert lazy.get() is None and lazy.get() is None
+    assert len(calls) == 1

@@ -19,10 +19,12 @@ class Lazy(Generic[T]):
     def __init__(self, build: Callable[[], T]) -> None:
         self._build = build
         self._lock = threading.Lock()
+        self._built = False  # not `value is None`: a build may return None
         self._value: T | None = None
 
     def get(self) -> T:
         with self._lock:
-            if self._value is None:
-                self._value = self._build()
-            return self._value
+            if not self._built:
+                self._value = self._build()  # a build that raises is tried again next time
+                self._built = True
+            return self._value  # type: ignore[return-value]

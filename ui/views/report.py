@@ -53,10 +53,13 @@ def _bank_error() -> str | None:
     try:
         # Opening is not enough: the bank object is cached, and its server may have gone since.
         resources.bank(resources.settings()).count()
-    except BankUnavailable as exc:
-        return f"the question bank could not be opened ({exc})"
+    except BankUnavailable as exc:  # it already says where the bank is and how to fix it
+        return str(exc).rstrip(".")
     except Exception as exc:  # a server that answers the handshake, then fails
-        return f"the question bank could not be opened ({type(exc).__name__}: {exc})"
+        from interviewer.agent import bank_outage_message
+
+        problem = f"{type(exc).__name__}: {exc}"
+        return bank_outage_message(problem, resources.settings(), "reload this page").rstrip(".")
     return None
 
 
