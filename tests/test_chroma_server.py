@@ -263,6 +263,20 @@ def _stored_session(data_dir: Path) -> str:
     return session.id
 
 
+def _report_page(session_id: str):
+    """The UI report page for `session_id`, run once without an exception, and its one
+    "left out" note."""
+    from streamlit.testing.v1 import AppTest
+
+    page = Path(__file__).resolve().parent.parent / "ui" / "views" / "report.py"
+    at = AppTest.from_file(str(page), default_timeout=120)
+    at.query_params["session"] = session_id
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (note,) = [i.value for i in at.info if "left out" in i.value]
+    return at, note
+
+
 def test_cli_report_with_the_server_down_renders_from_the_store(data_dir, monkeypatch):
     from typer.testing import CliRunner
 
@@ -280,17 +294,10 @@ def test_cli_report_with_the_server_down_renders_from_the_store(data_dir, monkey
 
 
 def test_ui_report_page_with_the_server_down_shows_one_line(data_dir, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
     sid = _stored_session(data_dir)
     monkeypatch.setenv("INTERVIEWER_CHROMA_HOST", "127.0.0.1")
     monkeypatch.setenv("INTERVIEWER_CHROMA_PORT", str(free_port()))
-    page = Path(__file__).resolve().parent.parent / "ui" / "views" / "report.py"
-    at = AppTest.from_file(str(page), default_timeout=120)
-    at.query_params["session"] = sid
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    (note,) = [i.value for i in at.info if "left out" in i.value]
+    at, note = _report_page(sid)
     assert "INTERVIEWER_CHROMA_HOST" in note.replace("\\", "") and "session store" in note
     assert not [b for b in at.button if b.key == "report_redrill"]  # it needs the bank
     assert not at.error  # one line, and the rest of the report is there
@@ -299,7 +306,6 @@ def test_ui_report_page_with_the_server_down_shows_one_line(data_dir, monkeypatc
 
 def test_ui_report_page_when_the_bank_fails_after_opening(data_dir, monkeypatch):
     import httpx
-    from streamlit.testing.v1 import AppTest
 
     import ui.resources
 
@@ -309,11 +315,6 @@ def test_ui_report_page_when_the_bank_fails_after_opening(data_dir, monkeypatch)
 
     sid = _stored_session(data_dir)
     monkeypatch.setattr(ui.resources, "bank", lambda settings: GoneBank())
-    page = Path(__file__).resolve().parent.parent / "ui" / "views" / "report.py"
-    at = AppTest.from_file(str(page), default_timeout=120)
-    at.query_params["session"] = sid
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    (note,) = [i.value for i in at.info if "left out" in i.value]
+    at, note = _report_page(sid)
     assert "ConnectError" in note and "INTERVIEWER_CHROMA_HOST" in note.replace("\\", "")
     assert not [b for b in at.button if b.key == "report_redrill"]
