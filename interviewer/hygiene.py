@@ -29,6 +29,9 @@ MAX_ANSWER_CHARS = 20_000
 _INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
+_TAB_NEWLINE = str.maketrans("", "", "\n\t")
+
+
 def sanitise(answer: str, max_chars: int) -> tuple[str, bool]:
     """Normalise (NFKC, no invisible or control characters) and cut to `max_chars`.
 
@@ -40,7 +43,10 @@ def sanitise(answer: str, max_chars: int) -> tuple[str, bool]:
         text = text[:max_chars]
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE_RE.sub("", text)
-    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
+    # Printable text holds no category-C character (isprintable is False for all of them),
+    # so the per-character filter only runs on the rare text that needs it.
+    if not text.translate(_TAB_NEWLINE).isprintable():
+        text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
     return text, cut
 
 

@@ -18,9 +18,13 @@ GOOD = (
     "one focusing on the errors of the previous ones, which mainly reduces bias. Random "
     "forests are the classic bagging method and gradient boosting the classic boosting one."
 )
+# Covers the bagging point only. (An earlier wording, "... and averages them, so the variance
+# goes down.", sits at the entailment model's edge: P(entail) 0.21 alone, 0.31 when its pair
+# shared an int8 batch with others. Since pairs run alone it reads as missed; eval/README.md
+# lists this weakness with paraphrases of a point.)
 PARTIAL = (
-    "Bagging trains learners independently on bootstrap samples of the data and averages "
-    "them, so the variance goes down."
+    "In bagging you train the models independently on bootstrap samples and average them. "
+    "That mainly reduces variance."
 )
 
 

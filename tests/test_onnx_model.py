@@ -27,17 +27,37 @@ def test_length_batches_keep_equal_lengths_together():
     assert onnx_model.length_batches([12] * 20) == [list(range(20))]
 
 
-@pytest.mark.parametrize(
-    ("costs", "groups"), [([], 2), ([5], 2), ([9, 1, 1, 1, 8], 2), ([3, 3, 3, 3], 3), ([1] * 7, 8)]
-)
-def test_balanced_groups_split_every_item_once_and_evenly(costs, groups):
-    split = onnx_model.balanced_groups(costs, groups)
-    assert sorted(i for g in split for i in g) == list(range(len(costs)))
-    assert all(split) and len(split) <= max(1, groups)
-    totals = [sum(costs[i] for i in g) for g in split]
-    if totals:
-        # Greedy largest-first: no group exceeds another by more than its largest item.
-        assert max(totals) - min(totals) <= max(costs)
+class _EchoSession:
+    """Stands in for an ONNX session: returns each row's ids as its 'states', and records
+    the batches it ran (threads share it, as they share a real session)."""
+
+    def __init__(self) -> None:
+        self.runs: list[list[int]] = []
+
+    def run(self, _outputs, feeds):
+        import numpy as np
+
+        ids = feeds["input_ids"]
+        self.runs.append([int(x) for x in ids[:, 0]])
+        return [ids[:, :, None].astype(np.float32)]
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+@pytest.mark.parametrize("each", [False, True])
+def test_every_sequence_runs_once_and_comes_back_in_input_order(workers, each):
+    # Each sequence starts with its own index, so a run shows which sequences it held.
+    ids = [[i] + [7] * n for i, n in enumerate([3, 30, 4, 29, 5, 28, 12, 12])]
+    session = _EchoSession()
+    run = onnx_model.run_each if each else onnx_model.run_padded
+    out = run(session, ids, workers=workers)
+    assert [o[:, 0].astype(int).tolist() for o in out] == ids
+    ran = sorted(i for batch in session.runs for i in batch)
+    assert ran == list(range(len(ids)))
+    if each:
+        assert all(len(batch) == 1 for batch in session.runs)
+    if workers == 1:  # one thread: the costliest batch first
+        firsts = [max(len(ids[i]) for i in b) * len(b) for b in session.runs]
+        assert firsts == sorted(firsts, reverse=True)
 
 
 def test_cache_folder_is_configurable(monkeypatch, tmp_path):
@@ -117,3 +137,51 @@ def test_parallel_runs_give_the_same_states_as_one_thread():
     assert [a.shape for a in one] == [b.shape for b in two] == [(len(x), 384) for x in ids]
     for a, b in zip(one, two, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+@pytest.mark.slow
+def test_int8_states_of_a_sentence_never_depend_on_its_batchmates_or_the_cores():
+    """Grading runs every sentence alone (`run_each`): int8 activations are scaled per run, so
+    in a shared batch a sentence's states, and the grade, moved with its batchmates."""
+    import numpy as np
+
+    from interviewer.embedding import load_model
+    from interviewer.embedding.encoder import shared_encoder
+
+    texts = [
+        "Bagging averages models.",
+        "Boosting fits each learner to the errors of the ones before it.",
+        " ".join(["dropout zeroes activations at random during training"] * 6),
+        "ok",
+    ]
+    state = shared_encoder()._load()
+    ids = load_model().tokenizer(texts, truncation=True, max_length=256)["input_ids"]
+    one = onnx_model.run_each(state["onnx"], ids, workers=1)
+    two = onnx_model.run_each(state["onnx"], ids, workers=2)
+    alone = [onnx_model.run_each(state["onnx"], [x], workers=2)[0] for x in ids]
+    reordered = onnx_model.run_each(state["onnx"], ids[::-1], workers=2)[::-1]
+    assert [a.shape for a in one] == [(len(x), 384) for x in ids]
+    for a, b, c, d in zip(one, two, alone, reordered, strict=True):
+        assert np.array_equal(a, b) and np.array_equal(a, c) and np.array_equal(a, d)
+
+
+@pytest.mark.slow
+def test_entailment_of_a_pair_is_the_same_alone_or_beside_others():
+    import numpy as np
+
+    from interviewer.grading.entailment import shared_model
+
+    model = shared_model()
+    point = "Bagging reduces variance by averaging models trained on bootstrap samples."
+    pairs = [
+        (point, "Bagging trains trees on resampled data and averages them, so variance drops."),
+        (point, "Bagging increases variance."),
+        (
+            point,
+            "Gradient boosting fits each new tree to the residuals of the ensemble so far, "
+            "one after another, with a small learning rate.",
+        ),
+    ]
+    together = model.probabilities(pairs)
+    alone = np.concatenate([model.probabilities([p]) for p in pairs])
+    assert np.array_equal(together, alone)

@@ -302,8 +302,11 @@ class TextEncoder:
         `exact` asks for float32 under ONNX Runtime (search) instead of int8 (grading)."""
         ids: list[list[int]] = enc["input_ids"]
         if "onnx" in state:
-            session = self._float32_session(state) if exact else state["onnx"]
-            hidden = onnx_model.run_padded(session, ids, workers=state["workers"])
+            if exact:
+                session = self._float32_session(state)
+                hidden = onnx_model.run_padded(session, ids, workers=state["workers"])
+            else:  # int8: one run per sentence, so no sentence depends on its batchmates
+                hidden = onnx_model.run_each(state["onnx"], ids, workers=state["workers"])
             return hidden, hidden
         if state["lean"]:
             return self._lean_forward(state, ids)

@@ -251,7 +251,7 @@ class EntailmentModel:
             max_length=state["max_length"],
         )
         if "onnx" in state:
-            rows = onnx_model.run_padded(
+            rows = onnx_model.run_each(
                 state["onnx"],
                 enc["input_ids"],
                 workers=state["workers"],

@@ -187,10 +187,9 @@ class OfflineGrader:
         """Feature vectors (FEATURE_NAMES order) of many answers, cleaned as `grade` cleans
         them. Needs no calibration: the fit uses it.
 
-        Each answer is encoded on its own, exactly as `grade` encodes it: int8 activations are
-        quantised per batch, so sharing batches across answers shifted P(correct) by 0.007 on
-        average (max 0.06; 1.2% of 600 train answers crossed 0.5), and the calibration must be
-        fitted on the features grading will see."""
+        Each answer is encoded on its own, exactly as `grade` encodes it. (Each sentence also
+        runs alone, `onnx.run_each`: int8 activations are scaled per run, and when sentences
+        shared batches a sentence's features moved with its batchmates.)"""
         texts = [self._clean(a)[0] for _, a in items]
         encoded = [self.encoder.encode(t) for t in texts]
         rows = []

@@ -36,8 +36,12 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased words and numbers; "n't" becomes a separate "not" so negation is visible."""
+    lowered = text.lower().translate(_APOSTROPHES)
+    found = _WORD_RE.findall(lowered)
+    if "'" not in lowered:
+        return found  # every match is a non-empty word with nothing to split
     words: list[str] = []
-    for word in _WORD_RE.findall(text.lower().translate(_APOSTROPHES)):
+    for word in found:
         if word.endswith("n't"):
             base = word[:-3]
             words.extend([{"ca": "can", "wo": "will", "sha": "shall"}.get(base, base), "not"])
