@@ -268,8 +268,9 @@ def run_each(
     1,247 dev and train answers, cutting one oversized batch in two (to share it over the
     cores) moved 323 scores, by up to 1.2 points. Alone, a sentence's states depend on it
     alone: an answer grades the same on 1 core or 8, and whatever else is encoded with it.
-    On 2 cores it costs nothing: the runs' overhead is offset by the padding they skip, and
-    single runs share out evenly over the cores (300-word answers: p95 88 ms either way).
+    It is faster too: the runs' overhead is offset by the padding they skip, and single runs
+    share out evenly over the cores, where one big batch kept a core idle (300-word answers on
+    2 cores: p95 92-97 ms against 104-147 ms batched, in one sitting; eval/README.md).
     """
     return _run_batches(
         session, ids, [[i] for i in range(len(ids))], workers, token_types, per_token
