@@ -1,4 +1,4 @@
-"""interviewer.embedding.lazy: a model is built once, however many threads ask for it first."""
+"""interviewer.lazy: a model is built once, however many threads ask for it first."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from interviewer.embedding.lazy import Lazy
+from interviewer.lazy import Lazy
 
 
 def test_built_once_when_threads_race_for_it():

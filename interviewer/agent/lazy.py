@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from interviewer.grading.base import (
@@ -14,6 +13,7 @@ from interviewer.grading.base import (
     streams_text,
     warm_up_parts,
 )
+from interviewer.lazy import Lazy
 from interviewer.models import Grade, Question
 
 
@@ -21,22 +21,18 @@ class LazyGrader:
     """Builds the real grader on first use, so the first question shows before heavy imports."""
 
     def __init__(self, factory: Callable[[], Grader], name: str) -> None:
-        self._factory = factory
-        self._grader: Grader | None = None
-        self._lock = threading.Lock()
+        # The warm-up thread and the first answer may race to build it: `Lazy` builds once.
+        self._real = Lazy(factory)
         self.name = name
 
     def get(self) -> Grader:
-        # The warm-up thread and the first answer may race to build it: build once.
-        with self._lock:
-            if self._grader is None:
-                self._grader = self._factory()
-                self.name = self._grader.name
-        return self._grader
+        real = self._real.get()
+        self.name = real.name
+        return real
 
     @property
     def ready(self) -> bool:
-        return self._grader is not None
+        return self._real.built
 
     @property
     def streams_text(self) -> bool:

@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 
 from interviewer.hygiene import split_sentences
+from interviewer.lazy import Lazy
 
 from . import onnx as onnx_model
-from .lazy import Lazy
 from .model import DEFAULT_MODEL, DIMENSIONS, load_model, resolve_model_path
 
 log = logging.getLogger(__name__)

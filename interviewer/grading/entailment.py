@@ -30,7 +30,7 @@ import numpy as np
 
 from interviewer.embedding import DEFAULT_MODEL, resolve_model_path
 from interviewer.embedding import onnx as onnx_model
-from interviewer.embedding.lazy import Lazy
+from interviewer.lazy import Lazy
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """A value built on first use, once, however many threads ask for it.
 
-The models load this way: importing a grader costs nothing, and the first answer (or warm-up)
-pays for the load exactly once even when the UI's threads race for it.
+The models and the session's grader load this way: importing a grader costs nothing, and the
+first answer (or warm-up) pays for the load exactly once even when the UI's threads race for it.
 """
 
 from __future__ import annotations
@@ -28,3 +28,8 @@ class Lazy(Generic[T]):
                 self._value = self._build()  # a build that raises is tried again next time
                 self._built = True
             return self._value  # type: ignore[return-value]
+
+    @property
+    def built(self) -> bool:
+        """Whether `get()` has built the value (never builds it)."""
+        return self._built
