@@ -318,3 +318,52 @@ def test_ui_report_page_when_the_bank_fails_after_opening(data_dir, monkeypatch)
     at, note = _report_page(sid)
     assert "ConnectError" in note and "INTERVIEWER_CHROMA_HOST" in note.replace("\\", "")
     assert not [b for b in at.button if b.key == "report_redrill"]
+
+
+def test_ui_report_page_asks_a_failing_bank_again_only_after_a_while(data_dir, monkeypatch):
+    """Every click reruns the page; with an unreachable host each probe costs the client's
+    connect timeout, so a failure stands for `BANK_RECHECK_SECONDS`."""
+    import httpx
+
+    import ui.resources
+
+    probes = []
+
+    class GoneBank:
+        def count(self):
+            probes.append(1)
+            raise httpx.ConnectError("[Errno 111] Connection refused")
+
+    sid = _stored_session(data_dir)
+    monkeypatch.setattr(ui.resources, "bank", lambda settings: GoneBank())
+    at, note = _report_page(sid)
+    assert "checks again after 15 s" in note
+    at.run()
+    assert len(probes) == 1  # the second run reused the verdict
+    monkeypatch.setattr(ui.resources, "BANK_RECHECK_SECONDS", 0.0)
+    at.run()
+    assert len(probes) == 2
+    assert not at.exception
+
+
+def test_a_bank_that_answers_again_is_used_at_once(data_dir, monkeypatch):
+    import ui.resources
+
+    class Flaky:
+        up = False
+
+        def count(self):
+            if not self.up:
+                raise ConnectionError("down")
+            return 3
+
+    flaky = Flaky()
+    monkeypatch.setattr(ui.resources, "bank", lambda settings: flaky)
+    monkeypatch.setattr(ui.resources, "BANK_RECHECK_SECONDS", 0.0)
+    s = get_settings()
+    assert isinstance(ui.resources.bank_failure(s), ConnectionError)
+    flaky.up = True
+    assert ui.resources.bank_failure(s) is None
+    flaky.up = False  # a success is not remembered: the next failure shows at once
+    monkeypatch.setattr(ui.resources, "BANK_RECHECK_SECONDS", 15.0)
+    assert isinstance(ui.resources.bank_failure(s), ConnectionError)

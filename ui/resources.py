@@ -9,6 +9,8 @@ in that candidate's own `st.session_state`, never in a shared cache.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -41,6 +43,36 @@ def _bank(key: tuple, _settings: Settings) -> ChromaBank:
 def bank(s: Settings) -> ChromaBank:
     """The Chroma bank for these settings (raises `BankUnavailable` with the fix)."""
     return _bank(_bank_key(s), s)
+
+
+# An unreachable Chroma server costs the client's connect timeout on every probe, and every
+# click reruns the page that probes it: after a failure the verdict stands this long.
+BANK_RECHECK_SECONDS = 15.0
+_bank_failures: dict[tuple, tuple[float, Exception]] = {}
+_bank_failures_lock = threading.Lock()
+
+
+def bank_failure(s: Settings) -> Exception | None:
+    """Why the bank cannot be used right now, or None when it answers.
+
+    Opening is not enough (the bank object is cached and its server may have gone since), so
+    this asks it for its size. While it is failing it is asked again only every
+    `BANK_RECHECK_SECONDS`; a success is never remembered, so an outage shows on the next run.
+    """
+    key = _bank_key(s)
+    with _bank_failures_lock:
+        failed = _bank_failures.get(key)
+    if failed is not None and time.monotonic() - failed[0] < BANK_RECHECK_SECONDS:
+        return failed[1]
+    try:
+        bank(s).count()
+    except Exception as exc:  # any failure: the caller words it
+        with _bank_failures_lock:
+            _bank_failures[key] = (time.monotonic(), exc)
+        return exc
+    with _bank_failures_lock:
+        _bank_failures.pop(key, None)
+    return None
 
 
 @st.cache_resource(show_spinner=False)

