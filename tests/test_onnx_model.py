@@ -116,10 +116,8 @@ def test_float32_graph_on_a_padded_batch_matches_sentence_transformers(monkeypat
     assert min(float(a @ b) for a, b in zip(ours, encode(texts), strict=True)) > 0.9999
 
 
-@pytest.mark.slow
-def test_parallel_runs_give_the_same_states_as_one_thread():
-    import numpy as np
-
+def _int8_session_and_ids():
+    """The grader's int8 session and the token ids of sentences of very different lengths."""
     from interviewer.embedding import load_model
     from interviewer.embedding.encoder import shared_encoder
 
@@ -130,10 +128,17 @@ def test_parallel_runs_give_the_same_states_as_one_thread():
         " ".join(["dropout zeroes activations at random during training"] * 6),
         "Weight decay shrinks weights.",
     ]
-    state = shared_encoder()._load()
     ids = load_model().tokenizer(texts, truncation=True, max_length=256)["input_ids"]
-    one = onnx_model.run_padded(state["onnx"], ids, workers=1)
-    two = onnx_model.run_padded(state["onnx"], ids, workers=2)
+    return shared_encoder()._load()["onnx"], ids
+
+
+@pytest.mark.slow
+def test_parallel_runs_give_the_same_states_as_one_thread():
+    import numpy as np
+
+    session, ids = _int8_session_and_ids()
+    one = onnx_model.run_padded(session, ids, workers=1)
+    two = onnx_model.run_padded(session, ids, workers=2)
     assert [a.shape for a in one] == [b.shape for b in two] == [(len(x), 384) for x in ids]
     for a, b in zip(one, two, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-4)
@@ -145,21 +150,11 @@ def test_int8_states_of_a_sentence_never_depend_on_its_batchmates_or_the_cores()
     in a shared batch a sentence's states, and the grade, moved with its batchmates."""
     import numpy as np
 
-    from interviewer.embedding import load_model
-    from interviewer.embedding.encoder import shared_encoder
-
-    texts = [
-        "Bagging averages models.",
-        "Boosting fits each learner to the errors of the ones before it.",
-        " ".join(["dropout zeroes activations at random during training"] * 6),
-        "ok",
-    ]
-    state = shared_encoder()._load()
-    ids = load_model().tokenizer(texts, truncation=True, max_length=256)["input_ids"]
-    one = onnx_model.run_each(state["onnx"], ids, workers=1)
-    two = onnx_model.run_each(state["onnx"], ids, workers=2)
-    alone = [onnx_model.run_each(state["onnx"], [x], workers=2)[0] for x in ids]
-    reordered = onnx_model.run_each(state["onnx"], ids[::-1], workers=2)[::-1]
+    session, ids = _int8_session_and_ids()
+    one = onnx_model.run_each(session, ids, workers=1)
+    two = onnx_model.run_each(session, ids, workers=2)
+    alone = [onnx_model.run_each(session, [x], workers=2)[0] for x in ids]
+    reordered = onnx_model.run_each(session, ids[::-1], workers=2)[::-1]
     assert [a.shape for a in one] == [(len(x), 384) for x in ids]
     for a, b, c, d in zip(one, two, alone, reordered, strict=True):
         assert np.array_equal(a, b) and np.array_equal(a, c) and np.array_equal(a, d)
