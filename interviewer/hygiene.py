@@ -57,7 +57,24 @@ def cut(text: str, max_chars: int) -> tuple[str, bool]:
 
 # --- sentences ------------------------------------------------------------------------------
 
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "fig.", "al.", "dr.", "mr.")
+_ABBREVIATIONS = (
+    "e.g.",
+    "i.e.",
+    "etc.",
+    "vs.",
+    "cf.",
+    "approx.",
+    "fig.",
+    "al.",
+    "dr.",
+    "mr.",
+    "w.r.t.",
+    "a.k.a.",
+    "resp.",
+    "incl.",
+    "esp.",
+    "eq.",
+)
 _ABBREV_RE = re.compile(
     "|".join(re.escape(a) for a in sorted(_ABBREVIATIONS, key=len, reverse=True)), re.I
 )
@@ -65,7 +82,11 @@ _FENCE_RE = re.compile(r"^(```|~~~)")
 _BULLET_RE = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 _HEADING_RE = re.compile(r"^\s*#{1,6}\s+")
 _INLINE_CODE_RE = re.compile(r"`([^`\n]+)`")
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[`*_]*[A-Z0-9])")
+# A sentence ends at . ! or ? before a space and a letter or digit, whatever its case: answers
+# typed fast in lower case ("it overfits. then add dropout") are sentences too. Unsplit, a
+# 60-word run of such sentences reached the entailment model as one fragment, which it read as
+# entailing nearly every key point (dev answers retyped in lower case: wrong answers 4.2 of 5).
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[`*_]*[A-Za-z0-9])")
 _EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
 _DOT = "\u2024"  # a one-dot leader stands in for a protected full stop while splitting
 # Sentences longer than this many words are cut into pieces: the encoder reads 256 tokens.

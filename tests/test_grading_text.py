@@ -117,3 +117,19 @@ def test_antonym_clashes_need_one_side_each():
     # Both sides in the answer: no clash claimed (it may be comparing them).
     both = {text.stem(w) for w in text.tokenize("it increases then decreases")}
     assert text.antonym_clashes(both, ref) == 0
+
+
+def test_sentences_typed_in_lower_case_still_split():
+    # Typed fast, without capitals: unsplit, this reached the entailment model as one fragment.
+    assert split_sentences(
+        "it overfits. then add dropout w.r.t. the loss. e.g. the val set! ok"
+    ) == [
+        "it overfits.",
+        "then add dropout w.r.t. the loss.",
+        "e.g. the val set!",
+        "ok",
+    ]
+    assert split_sentences("Use 0.5 as the cut. sklearn.linear_model is fine.") == [
+        "Use 0.5 as the cut.",
+        "sklearn.linear_model is fine.",
+    ]

@@ -32,6 +32,8 @@ from interviewer.embedding import DEFAULT_MODEL, resolve_model_path
 from interviewer.embedding import onnx as onnx_model
 from interviewer.lazy import Lazy
 
+from .canonical import entailment_text
+
 log = logging.getLogger(__name__)
 
 LABELS = ("entail", "contradict", "neutral")
@@ -240,13 +242,14 @@ class EntailmentModel:
         self.probabilities([("warm up", "the entailment model")])
 
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        """(n, 3) probabilities of entail / contradict / neutral, one row per pair."""
+        """(n, 3) probabilities of entail / contradict / neutral, one row per (key point,
+        fragment) pair. The fragment is read in canonical form (`canonical.entailment_text`)."""
         if not pairs:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
         state = self._load()
         enc = state["tokenizer"](
             [a for a, _ in pairs],
-            [b for _, b in pairs],
+            [entailment_text(b) for _, b in pairs],
             truncation="only_second",
             max_length=state["max_length"],
         )
