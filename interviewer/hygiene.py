@@ -163,6 +163,55 @@ def split_sentences(text: str) -> list[str]:
     return [piece for unit in units if unit for piece in _cap_length(unit)]
 
 
+# A short line that ends in a colon and introduces a list: "Bagging:", "- Policy gradient:".
+LEAD_IN_WORDS = 8
+
+
+def attach_lead_ins(text: str) -> str:
+    """Markdown `text` with each list item under a short lead-in ("Bagging:", "Cons:") carrying
+    that lead-in, and the lead-in line itself dropped (its words now travel with its items).
+
+    Why: a grader reads sentence by sentence, and an item alone loses what it is about. Under
+    "Policy gradient:", "- learns Q(s,a) with the Bellman equation" is a swapped role; alone it
+    reads as a correct statement about Q-learning. A lead-in applies to the items right after
+    it (one blank line may come between), up to the first line that is not an item. Pure.
+    """
+    lines = text.replace("\r\n", "\n").split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        lead = _BULLET_RE.sub("", line).strip()
+        first = i + 1
+        if first < len(lines) and not lines[first].strip():
+            first += 1  # one blank line between a lead-in and its list
+        if (
+            lead.endswith(":")
+            and 0 < len(lead.split()) <= LEAD_IN_WORDS
+            and first < len(lines)
+            and _BULLET_RE.match(lines[first])
+        ):
+            j = first
+            while j < len(lines) and _BULLET_RE.match(lines[j]):
+                item = lines[j]
+                marker = _BULLET_RE.match(item).group(0)  # type: ignore[union-attr]
+                body = item[len(marker) :].strip()
+                nested = body.endswith(":") and len(body.split()) <= LEAD_IN_WORDS
+                if nested:  # a lead-in of its own: its list follows, so stop here
+                    break
+                out.append(f"{marker}{lead} {body}")
+                j += 1
+            if j == first:  # nothing attached: keep the line as it was
+                out.append(line)
+                i += 1
+            else:
+                i = j
+            continue
+        out.append(line)
+        i += 1
+    return "\n".join(out)
+
+
 # --- instructions to the grader ----------------------------------------------------------
 
 

@@ -133,3 +133,38 @@ def test_sentences_typed_in_lower_case_still_split():
         "Use 0.5 as the cut.",
         "sklearn.linear_model is fine.",
     ]
+
+
+def test_list_items_carry_their_lead_in():
+    from interviewer.hygiene import attach_lead_ins
+
+    answer = (
+        "Q-learning:\n- value-based, off-policy\n- learns Q(s,a)\n\n"
+        "Policy gradient:\n\n1. learns the policy directly\n2. on-policy\nThat is all."
+    )
+    assert attach_lead_ins(answer) == (
+        "- Q-learning: value-based, off-policy\n- Q-learning: learns Q(s,a)\n\n"
+        "1. Policy gradient: learns the policy directly\n2. Policy gradient: on-policy\n"
+        "That is all."
+    )
+    assert split_sentences(attach_lead_ins(answer))[:2] == [
+        "Q-learning: value-based, off-policy",
+        "Q-learning: learns Q(s,a)",
+    ]
+
+
+def test_lines_that_are_not_lead_ins_are_left_alone():
+    from interviewer.hygiene import attach_lead_ins
+
+    for answer in [
+        "Bagging reduces variance.\n- it averages",  # no colon
+        "There are many things one could say about this question, as follows:\n- a",  # long
+        "Pros:\nfast and simple",  # no list follows
+        "Pros:",
+        "",
+    ]:
+        assert attach_lead_ins(answer) == answer
+    # A nested lead-in keeps its own list; the outer one, with no plain item, stays.
+    assert attach_lead_ins("Bagging:\n- Parallel:\n  - bootstrap samples") == (
+        "Bagging:\n  - Parallel: bootstrap samples"
+    )

@@ -35,7 +35,7 @@ import numpy as np
 
 from interviewer.embedding import DEFAULT_MODEL
 from interviewer.embedding.encoder import EncodedText, TextEncoder, shared_encoder
-from interviewer.hygiene import split_sentences
+from interviewer.hygiene import attach_lead_ins, split_sentences
 from interviewer.models import (
     BEHAVIOURAL_RUBRIC,
     SCORE_BANDS,
@@ -238,7 +238,9 @@ class OfflineGrader:
             flags.append(guards.INJECTION)
             if guards.mostly_instructions(text, removed):
                 flags.append(guards.INSTRUCTIONS)
-        return cleaned, flags
+        # Each list item read with its lead-in ("Bagging:" / "- reduces variance"), so an item
+        # is judged as the claim it is; quotes then carry the lead-in too.
+        return attach_lead_ins(cleaned), flags
 
     @staticmethod
     def _criteria(question: Question, criteria: list[str] | None) -> list[str]:
