@@ -192,14 +192,11 @@ def attach_lead_ins(text: str) -> str:
             and _BULLET_RE.match(lines[first])
         ):
             j = first
-            while j < len(lines) and _BULLET_RE.match(lines[j]):
-                item = lines[j]
-                marker = _BULLET_RE.match(item).group(0)  # type: ignore[union-attr]
-                body = item[len(marker) :].strip()
-                nested = body.endswith(":") and len(body.split()) <= LEAD_IN_WORDS
-                if nested:  # a lead-in of its own: its list follows, so stop here
-                    break
-                out.append(f"{marker}{lead} {body}")
+            while j < len(lines) and (item := _BULLET_RE.match(lines[j])):
+                body = lines[j][item.end() :].strip()
+                if body.endswith(":") and len(body.split()) <= LEAD_IN_WORDS:
+                    break  # a lead-in of its own, with its own list after it
+                out.append(f"{item.group(0)}{lead} {body}")
                 j += 1
             if j == first:  # nothing attached: keep the line as it was
                 out.append(line)

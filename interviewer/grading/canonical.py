@@ -40,6 +40,10 @@ _BARE_NOT_RE = re.compile(
     r"\b(is|are|was|were|do|does|did|has|have|had|should|would|could|must|need|ca)nt\b", re.I
 )
 _ENDS_RE = re.compile(r"[.!?][\"')\]]*$")
+# What the removals leave behind: a space before punctuation, ", ,", doubled spaces.
+_SPACE_BEFORE_RE = re.compile(r"\s+([,.;:!?])")
+_COMMAS_RE = re.compile(r",(?:\s*,)+")
+_SPACES_RE = re.compile(r"\s{2,}")
 
 
 def entailment_text(fragment: str) -> str:
@@ -50,10 +54,9 @@ def entailment_text(fragment: str) -> str:
     for pattern, words in _SHORTHAND:
         text = pattern.sub(words, text)
     text = _BARE_NOT_RE.sub(lambda m: m.group(1) + "n't", text)
-    # Tidy what the removals left: ", ," and " ," and a leading comma.
-    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
-    text = re.sub(r",(?:\s*,)+", ",", text)
-    text = re.sub(r"\s{2,}", " ", text).strip().lstrip(",;: ")
+    text = _SPACE_BEFORE_RE.sub(r"\1", text)
+    text = _COMMAS_RE.sub(",", text)
+    text = _SPACES_RE.sub(" ", text).strip().lstrip(",;: ")
     if text and not _ENDS_RE.search(text):
         text = text.rstrip(",;:") + "."
     return text
