@@ -39,7 +39,7 @@ import random
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .datasets import load_semeval, semeval_available
@@ -126,11 +126,34 @@ def semeval_pairs(datasets: Sequence[str] = ("scients", "beetle")) -> list[Pair]
     return pairs
 
 
+# A fragment that states only part of its point is half a lesson in "entails": the grader
+# should read it as `partly`, as the labelled answers' half-weight `partly` quotes teach.
+_STYLE_WEIGHTS = {"partial": 0.5}
+
+
 def fragment_pairs(fragments: Iterable[Fragment]) -> list[Pair]:
     return [
-        Pair(f.key_point, f.text, LABELS.index(f.label), "fragments", f.question, f.style)
+        Pair(
+            f.key_point,
+            f.text,
+            LABELS.index(f.label),
+            "fragments",
+            f.question,
+            f.style,
+            _STYLE_WEIGHTS.get(f.style, 1.0),
+        )
         for f in fragments
     ]
+
+
+def as_read(fragment: str) -> str:
+    """`fragment` as the grader's cross-encoder reads an answer window: split and cleaned as
+    an answer is (list markers and markdown gone), then in canonical form. Training on what
+    inference sees: the model once read a note without a full stop as entailing."""
+    from interviewer.grading.canonical import entailment_text
+    from interviewer.hygiene import split_sentences
+
+    return entailment_text(" ".join(split_sentences(fragment)) or fragment)
 
 
 def derived_neutrals(fragments: Sequence[Fragment], *, per_point: int, seed: int) -> list[Pair]:
@@ -243,14 +266,18 @@ def build_pairs(
     semeval: bool = True,
     derived_per_point: int = 2,
     seed: int = 0,
+    canonical: bool = True,
 ) -> list[Pair]:
-    """All training pairs, in a deterministic order."""
+    """All training pairs, in a deterministic order; with `canonical`, every fragment as the
+    grader reads it (`as_read`)."""
     fragments = read_fragments() if fragments is None else fragments
     pairs = semeval_pairs() if semeval else []
     pairs += fragment_pairs(fragments)
     pairs += derived_neutrals(fragments, per_point=derived_per_point, seed=seed)
     pairs += restatement_pairs(fragments, seed=seed)
     pairs += labelled_pairs()
+    if canonical:
+        pairs = [replace(p, fragment=as_read(p.fragment)) for p in pairs]
     return pairs
 
 

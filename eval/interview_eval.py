@@ -67,8 +67,12 @@ class BankIndex:
                 questions.setdefault(_key(q.text), q)
         return cls(questions, [str(f) for f in files])
 
+    def find(self, text: str) -> Question | None:
+        """The bank question whose text matches `text` up to case and spacing."""
+        return self.questions.get(_key(text))
+
     def lookup(self, row: GradedAnswer, number: int) -> Question:
-        found = self.questions.get(_key(row.question))
+        found = self.find(row.question)
         if found is None:
             shown = row.question if len(row.question) <= 90 else row.question[:87] + "..."
             raise BankLookupError(

