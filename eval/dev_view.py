@@ -1,0 +1,157 @@
+"""The dev view: every figure a grader change is judged by, on data that is not the test set.
+
+    python -m eval.dev_view                        # print the dev figures
+    python -m eval.dev_view --save /tmp/a.json     # ... and keep them
+    python -m eval.dev_view --compare /tmp/a.json  # ... side by side with a saved run
+
+Choices (a new model, a threshold, a feature) are made here and only here; the frozen test
+sets (`test.csv`, `test_restyled.csv`, `public.csv`, the SemEval test splits) are run once per
+shipped grader version, with the commands in eval/README.md. What this reads:
+
+- `dev.csv`, `dev_restyled.csv`: blind answers to the dev questions (written from the question
+  alone, graded by a separate helper), graded against the bundled bank.
+- `followups_dev.csv`: blind follow-up answers to probes of dev-side key points; the share that
+  move their point to covered, and the false credit of the same answers against another
+  question's point (`benchmarks.bench_drill`).
+- the SemEval-2013 train questions the entailment model never trained on (its card lists them).
+  The single-point score model is fitted on these, so these figures are in-sample for that
+  small fit: a check that the cross-encoder did not get worse, not a held-out result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+ANSWERS = REPO / "eval" / "data" / "answers"
+BANK = REPO / "bank"
+
+
+def interview_view(grader: Any, index: Any, name: str) -> dict[str, Any]:
+    """Agreement, pair order, false contradictions and per-kind means of one blind dev set."""
+    from .datasets import load_answers
+    from .harness import run_grader
+    from .interview_eval import interview_figures
+
+    rows = load_answers(ANSWERS / name, required=("question", "student_answer"))
+    questions = [index.lookup(r, i + 1) for i, r in enumerate(rows)]
+    preds = run_grader(grader, rows, source=name, questions=questions)
+    figures = interview_figures(preds, target_column="human_score", kind_column="kind")["all"]
+    figures.pop("ci", None)
+    return figures
+
+
+def semeval_view(grader: Any) -> dict[str, Any]:
+    """2-way and 3-way macro-F1 on the SemEval train questions the cross-encoder left out."""
+    from interviewer.grading.entailment import read_card
+
+    from .datasets import load_semeval, semeval_available
+    from .harness import evaluate_labels, run_grader
+
+    if not semeval_available():
+        return {"skipped": "../shared/datasets is absent"}
+    reserved = set(read_card().get("semeval_reserved_for_scoring", []))
+    out: dict[str, Any] = {}
+    for name in ("scients", "beetle"):
+        rows = [r for r in load_semeval(name, "train") if f"{name}:{r.question_id}" in reserved]
+        ev = evaluate_labels(run_grader(grader, rows, source=name), "label", n_resamples=1)
+        out[name] = {
+            "n": ev.n,
+            "two_way": ev.extra["two_way"]["macro_f1"],
+            "three_way": round(ev.values["macro_f1"], 4),
+        }
+    return out
+
+
+def drill_view(grader: Any) -> dict[str, Any]:
+    from benchmarks.bench_drill import false_credit_share, landing_share
+
+    path = ANSWERS / "followups_dev.csv"
+    land = landing_share(grader, path)
+    credit = false_credit_share(grader, path)
+    return {"land": land["share_covered"], "false_credit": credit["share"]}
+
+
+def collect() -> dict[str, Any]:
+    from interviewer.grading import OfflineGrader
+    from interviewer.grading.entailment import read_card
+
+    from .interview_eval import BankIndex
+
+    grader = OfflineGrader()
+    grader.warm_up()
+    index = BankIndex.from_paths([BANK])
+    started = time.time()
+    result: dict[str, Any] = {"model_data_sha256": read_card().get("data", {}).get("sha256")}
+    for name in ("dev.csv", "dev_restyled.csv"):
+        print(f"grading {name} ...", file=sys.stderr)
+        result[name] = interview_view(grader, index, name)
+    print("grading the SemEval reserved questions ...", file=sys.stderr)
+    result["semeval_reserved"] = semeval_view(grader)
+    print("grading followups_dev.csv ...", file=sys.stderr)
+    result["drill"] = drill_view(grader)
+    result["seconds"] = round(time.time() - started)
+    return result
+
+
+def flatten(result: dict[str, Any]) -> dict[str, float]:
+    """The figures worth comparing, one line each."""
+    out: dict[str, float] = {}
+    for name in ("dev.csv", "dev_restyled.csv"):
+        r = result.get(name, {})
+        for key in ("spearman", "pearson", "mae", "pair_order"):
+            if key in r:
+                out[f"{name} {key}"] = r[key]
+        if "good_answers" in r:
+            out[f"{name} good answers marked contradicted"] = r["good_with_contradiction"]
+        for kind, k in sorted(r.get("kinds", {}).items()):
+            out[f"{name} mean: {kind}"] = k["grader_mean"]
+    for name, r in result.get("semeval_reserved", {}).items():
+        if isinstance(r, dict):
+            out[f"semeval reserved {name} 2-way F1"] = r["two_way"]
+            out[f"semeval reserved {name} 3-way F1"] = r["three_way"]
+    for key, value in result.get("drill", {}).items():
+        out[f"followups_dev {key}"] = value
+    return out
+
+
+def render(now: dict[str, float], before: dict[str, float] | None) -> str:
+    width = max(len(k) for k in now)
+    lines = []
+    for key, value in now.items():
+        line = f"{key:<{width}}  {value:8.3f}"
+        if before is not None and key in before:
+            line += f"  was {before[key]:8.3f}  ({value - before[key]:+.3f})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.dev_view",
+        description="Grade the dev sets with the shipped offline grader and print the figures "
+        "every grader change is judged by (~5 min on 2 cores). Never reads the test sets.",
+    )
+    parser.add_argument("--save", type=Path, help="write the figures to this JSON file")
+    parser.add_argument("--compare", type=Path, help="a JSON file from an earlier --save")
+    args = parser.parse_args(argv)
+    before = None
+    if args.compare is not None:
+        if not args.compare.is_file():
+            parser.error(f"{args.compare} does not exist: make it with --save first")
+        before = flatten(json.loads(args.compare.read_text(encoding="utf-8")))
+    result = collect()
+    if args.save is not None:
+        args.save.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    print(render(flatten(result), before))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
