@@ -20,10 +20,6 @@ from eval.entailment_data import (
 )
 
 SPLITS = Path(__file__).resolve().parent.parent / "eval" / "data" / "splits.json"
-# Written for the next training run and not yet in it (the model card's data hash excludes
-# them); held to the same rules so they can move into FRAGMENTS_DIR as they are.
-PENDING_DIR = FRAGMENTS_DIR.parent / "fragments_pending"
-FOLDERS = pytest.mark.parametrize("folder", [FRAGMENTS_DIR, PENDING_DIR], ids=["used", "pending"])
 
 
 @pytest.mark.parametrize(
@@ -60,8 +56,8 @@ def test_built_pairs_are_read_canonically() -> None:
     assert len(raw) == len(pairs)
 
 
-@FOLDERS
-def test_fragment_files_are_well_formed(folder: Path) -> None:
+def test_fragment_files_are_well_formed() -> None:
+    folder = FRAGMENTS_DIR
     fragments = read_fragments(folder)
     assert fragments
     assert {f.label for f in fragments} <= set(LABELS)
@@ -79,23 +75,15 @@ def test_fragment_files_are_well_formed(folder: Path) -> None:
         ), path.name
 
 
-@FOLDERS
-def test_no_fragment_comes_from_a_held_out_category(folder: Path) -> None:
+def test_no_fragment_comes_from_a_held_out_category() -> None:
     """The held-out figures mean "questions with no domain data": keep it true."""
     from eval.interview_eval import BankIndex
 
     held_out = set(json.loads(SPLITS.read_text())["held_out_categories"])
     bank = BankIndex.from_paths([Path(__file__).resolve().parent.parent / "bank"])
-    questions = {f.question for f in read_fragments(folder)}
+    questions = {f.question for f in read_fragments()}
     found = {q: bank.find(q) for q in questions}
     missing = [q for q, hit in found.items() if hit is None]
     assert not missing, f"fragments for questions not in the bundled bank: {missing[:3]}"
     categories = {hit.category for hit in found.values() if hit is not None}
     assert not categories & held_out
-
-
-def test_pending_fragments_are_not_in_the_training_data() -> None:
-    """Moving them in changes the data hash, so it needs a new training run and card."""
-    used = {(f.question, f.key_point, f.text) for f in read_fragments()}
-    pending = {(f.question, f.key_point, f.text) for f in read_fragments(PENDING_DIR)}
-    assert pending and not used & pending
