@@ -51,7 +51,13 @@ SPLITS = Path(__file__).resolve().parent / "data" / "splits.json"
 # Blind, separately graded training answers: train.csv (the 32 training questions) and
 # train2.csv (the 62 questions added to the bank with the probes).
 TRAINING_SETS = ("train.csv", "train2.csv")
-THRESHOLDS = Thresholds(covered=0.5, partly=0.25, contradicted=0.5)
+# The contradiction cut-off for questions with several key points, chosen on the dev and
+# training answers (2026-12-07; `python -m eval.dev_view`): over 387 of them graded >= 4,
+# 41 had a point marked contradicted at 0.5, 23 at 0.75, while wrong-vocabulary answers with a
+# point marked contradicted went from 177 to 173 of 182. The scores do not change (the score
+# features are probabilities). Single-point questions keep 0.5: on the SemEval reserved
+# questions 0.75 lowered 3-way macro-F1 (Beetle 0.581 -> 0.524, SciEntsBank 0.503 -> 0.483).
+THRESHOLDS = Thresholds(covered=0.5, partly=0.25, contradicted=0.5, contradicted_multi=0.75)
 
 
 def fractional(x: np.ndarray, target: np.ndarray, w: np.ndarray | None = None):

@@ -123,18 +123,26 @@ def test_a_follow_up_that_explains_the_missing_part_moves_the_point_and_the_scor
 RESTYLED = Path(__file__).resolve().parent.parent / "eval" / "data" / "answers" / "dev_restyled.csv"
 
 
-_KNOWN_MISS = pytest.mark.xfail(
-    strict=True,
-    reason="a lead-in ('Imputation:') carried onto a wrong item makes it read like the key "
-    "point: 3.0 since list items carry their lead-ins (eval/README.md, Misses)",
-)
+_KNOWN_MISSES = {
+    ("dp041", "bullets"): pytest.mark.xfail(
+        strict=True,
+        reason="a lead-in ('Imputation:') carried onto a wrong item makes it read like the key "
+        "point: 3.0 since list items carry their lead-ins (eval/README.md, Misses)",
+    ),
+    ("dp078", "bullets"): pytest.mark.xfail(
+        strict=True,
+        reason="the third-epoch model (2026-12-07) reads 'evaluates features one at a time ... "
+        "takes the first split' as the greedy-split point: 1.8, the previous model <= 1.5 "
+        "(eval/README.md, Misses)",
+    ),
+}
 
 
 @pytest.mark.parametrize(
     ("source", "style"),
     [
-        pytest.param(source, style, marks=_KNOWN_MISS)
-        if (source, style) == ("dp041", "bullets")
+        pytest.param(source, style, marks=_KNOWN_MISSES[(source, style)])
+        if (source, style) in _KNOWN_MISSES
         else (source, style)
         for source in ("dp041", "dp078", "dp120")
         for style in ("bullets", "spoken", "typed_fast")

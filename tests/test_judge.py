@@ -128,3 +128,18 @@ def test_a_window_that_only_restates_the_point_cannot_contradict_it():
 def test_pairs_follow_the_order_judge_reads():
     spans = windows(["A.", "B."])
     assert pairs_for(["p", "q"], spans, [[1], [0, 2]]) == [("p", "B."), ("q", "A."), ("q", "A. B.")]
+
+
+def test_a_contradiction_among_several_points_must_be_surer():
+    th = Thresholds(covered=0.5, partly=0.25, contradicted=0.5, contradicted_multi=0.75)
+    muddled = PointJudgement(
+        entail=0.1, contradict=0.6, entail_window=0, contradict_window=0, similarity=0.5
+    )
+    sure = PointJudgement(
+        entail=0.1, contradict=0.8, entail_window=0, contradict_window=0, similarity=0.5
+    )
+    assert muddled.verdict(th.for_points(1)) is Verdict.contradicted
+    assert muddled.verdict(th.for_points(3)) is Verdict.missed
+    assert sure.verdict(th.for_points(3)) is Verdict.contradicted
+    # Without a separate cut-off every question uses the one.
+    assert TH.for_points(3) == TH

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -66,6 +66,16 @@ class Thresholds:
     covered: float = 0.5
     partly: float = 0.25
     contradicted: float = 0.5
+    # With several key points a muddled or casual sentence has several chances to read as
+    # contradicting one of them, so a contradiction must be surer before it is shown to the
+    # candidate. None: the same cut-off whatever the number of points.
+    contradicted_multi: float | None = None
+
+    def for_points(self, n_points: int) -> Thresholds:
+        """The cut-offs for a question graded against `n_points` key points."""
+        if n_points > 1 and self.contradicted_multi is not None:
+            return replace(self, contradicted=self.contradicted_multi)
+        return self
 
 
 @dataclass(frozen=True)

@@ -395,7 +395,7 @@ class OfflineGrader:
         spans = judging.windows(encoded.sentences)
         vectors = judging.window_vectors(encoded.sentence_vectors, spans)
         similarity = vectors @ prepared.criteria_vectors.T  # (windows, points)
-        th = thresholds or self.scoring.thresholds
+        th = (thresholds or self.scoring.thresholds).for_points(len(prepared.criteria))
         candidates = judging.candidates(similarity)
         # Two stages: every point's closest window, then the other candidates of the points
         # that window did not cover.

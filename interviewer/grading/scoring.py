@@ -100,6 +100,7 @@ class ScoreModel:
                 "covered": t.covered,
                 "partly": t.partly,
                 "contradicted": t.contradicted,
+                "contradicted_multi": t.contradicted_multi,
             },
             "single": self.single.to_json(),
             "multi": self.multi.to_json(),
