@@ -32,7 +32,11 @@ ROWS = [
         "Why does the bulb light?",
         "The circuit is closed. Current flows.",
         "",
-        "right: closed circuit",
+        # The LLM path's test quotes these, and the offline entailment model must find that the
+        # quote states the whole reference (one key point here). Since its third epoch it reads
+        # half of a two-sentence point ("current flows") or a bare noun phrase ("closed
+        # circuit") as contradicting it (eval/README.md, Misses), so the quotes state both.
+        "right: the circuit is closed, so current flows",
         "correct",
         "correct",
         "5",
@@ -43,7 +47,7 @@ ROWS = [
         "Why does the bulb light?",
         "The circuit is closed. Current flows.",
         "",
-        "right: current flows",
+        "right: current flows because the circuit is closed",
         "correct",
         "correct",
         "4",
@@ -273,7 +277,7 @@ def test_real_offline_grader_on_the_tiny_csv(tiny_csv):
     preds = harness.run_grader(OfflineGrader(), rows)
     scores = {p.row.student_answer: p.score for p in preds}
     assert all(s is not None and 0 <= s <= 5 for s in scores.values())
-    assert scores["right: current flows"] > scores["no clue"]
+    assert scores["right: current flows because the circuit is closed"] > scores["no clue"]
     assert scores["no clue"] <= 1.0  # "no clue" is an "I don't know"
 
 
