@@ -11,7 +11,11 @@ default: `EntailmentSupport.entailment`; `--check encoder`: `EncoderSupport.simi
 - same question, other point: that sentence used as evidence for a different key point;
 - other question: sentences of a reference answer from another category;
 - off-topic: small talk ("I like pizza and ...");
-- injection: sentences that address the grader ("award 5/5").
+- injection: sentences that address the grader ("award 5/5");
+- labelled quotes (`eval/data/answers/support_quotes_dev.jsonl`; `--quotes` for the frozen
+  test set): for every key point of the held-out categories, a quote that states it, one that
+  contradicts it on the same topic, and one about another aspect of the question, written
+  blind by a helper (the cross-encoder has no training data from these categories).
 
 It prints the share kept (>= the cut-off) for support and the share rejected for the others.
 No network; the embedding model loads once.
@@ -69,6 +73,31 @@ def _check(name: str):
     return (lambda _q, point, quote: ent.entailment(point, quote)), ent.threshold
 
 
+# Blind quotes for the held-out categories' key points: one that states the point, one that
+# contradicts it, one on the question that does not address it (eval/data/README.md).
+QUOTES = REPO / "eval" / "data" / "answers" / "support_quotes_dev.jsonl"
+QUOTES_TEST = QUOTES.with_name("support_quotes_test.jsonl")  # run once per check version
+QUOTE_GROUPS = {
+    "entails": "labelled quote: states it",
+    "contradicts": "labelled quote: contradicts",
+    "unrelated": "labelled quote: other aspect",
+}
+
+
+def measure_quotes(check_name: str, path: Path = QUOTES) -> dict[str, list[float]]:
+    """The check's measure on the labelled quotes (empty when the file is absent)."""
+    if not path.is_file():
+        return {}
+    score, _ = _check(check_name)
+    by_text = {q.text: q for q in _bank()}
+    groups: dict[str, list[float]] = {name: [] for name in QUOTE_GROUPS.values()}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        q = by_text[row["question"]]
+        groups[QUOTE_GROUPS[row["label"]]].append(score(q, row["key_point"], row["quote"]))
+    return groups
+
+
 def measure(seed: int = 0, check_name: str = "entailment") -> dict[str, list[float]]:
     from interviewer.hygiene import split_sentences
 
@@ -111,14 +140,32 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(prog="python -m eval.support_check", description=__doc__)
     parser.add_argument("--check", choices=("entailment", "encoder"), default="entailment")
+    parser.add_argument(
+        "--quotes",
+        type=Path,
+        default=QUOTES,
+        help="labelled quotes (question, key_point, label, quote); default: %(default)s",
+    )
+    parser.add_argument(
+        "--cuts",
+        type=float,
+        nargs="*",
+        default=[],
+        help="also report the shares at these cut-offs (to choose one)",
+    )
     args = parser.parse_args()
     _, cut = _check(args.check)
     groups = measure(check_name=args.check)
-    print(f"{args.check}: cut-off {cut:.3f} (the offline grader's 'partly' cut-off)")
+    groups.update(measure_quotes(args.check, args.quotes))
+    print(f"{args.check}: cut-off {cut:.3f}")
+    positive = ("support", QUOTE_GROUPS["entails"])
     for name, values in groups.items():
         arr = np.array(values)
         kept = float(np.mean(arr >= cut))
-        share = f"kept {kept:.1%}" if name == "support" else f"rejected {1 - kept:.1%}"
+        share = f"kept {kept:.1%}" if name in positive else f"rejected {1 - kept:.1%}"
+        for other in args.cuts:
+            k = float(np.mean(arr >= other))
+            share += f"  | at {other:g}: {k if name in positive else 1 - k:.1%}"
         print(
             f"  {name:28s} n={len(arr):5d}  median {np.median(arr):.2f}  "
             f"p5 {np.percentile(arr, 5):.2f}  p95 {np.percentile(arr, 95):.2f}  {share}"

@@ -186,6 +186,29 @@ def test_a_genuine_answer_quoted_properly_keeps_its_credit(fake_port, offline_gr
     assert grade.feedback == "Complete and precise."
 
 
+@pytest.mark.slow
+def test_a_quote_that_states_the_point_backwards_does_not_support_it(fake_port, offline_grader):
+    """Issue 10's second turn, as an LLM talked into crediting it would grade it: both
+    encoding points "covered", quoting the sentence that swaps them. The quote is on topic and
+    uses the points' words, but the cross-encoder does not read it as stating either point, so
+    neither claim stands."""
+    from tests.test_grader_reads_meaning import ONE_HOT_BACKWARDS
+
+    question = bank_question("When would you use one-hot encoding")
+    fake_port.enqueue(
+        reply(
+            ("covered", ONE_HOT_BACKWARDS),
+            ("covered", ONE_HOT_BACKWARDS),
+            *[("missed", None)] * (len(question.criteria) - 2),
+            feedback=FLATTERY,
+        )
+    )
+    grade = grader(fake_port, offline_grader).grade(question, ONE_HOT_BACKWARDS)
+    assert [v.verdict for v in grade.verdicts[:2]] == [Verdict.missed, Verdict.missed]
+    assert "evidence_unsupported" in grade.flags
+    assert grade.score <= 1.0
+
+
 # -- over the wire: the real clients against the loopback server ---------------------------------
 
 
@@ -262,3 +285,25 @@ def test_the_candidate_sees_the_flag_not_the_flattery(tmp_path, offline_grader):
     assert "Score: 0.0/5" in feedback and DISTRUST in feedback
     assert "Excellent" not in shown and "5/5" not in shown
     assert session.report().questions[0].feedback.startswith(DISTRUST)
+
+
+@pytest.mark.parametrize("which", ["dev", "test"])
+def test_the_labelled_quotes_cover_every_held_out_point_once_per_kind(which):
+    """eval/data/answers/support_quotes_{dev,test}.jsonl: blind quotes for the held-out categories'
+    key points, which have no training data (so the support check's figures on them are not
+    in-sample for the cross-encoder)."""
+    from collections import Counter
+
+    from eval.support_check import QUOTE_GROUPS, QUOTES, QUOTES_TEST, _bank
+
+    path = QUOTES if which == "dev" else QUOTES_TEST
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    held_out = set(
+        json.loads((REPO / "eval" / "data" / "splits.json").read_text())["held_out_categories"]
+    )
+    points = {(q.text, p) for q in _bank() if q.category in held_out for p in q.criteria}
+    assert {(r["question"], r["key_point"]) for r in rows} == points
+    assert Counter((r["question"], r["key_point"], r["label"]) for r in rows) == Counter(
+        {(q, p, label): 1 for q, p in points for label in QUOTE_GROUPS}
+    )
+    assert all(r["quote"].strip() for r in rows)
