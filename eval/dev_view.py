@@ -13,6 +13,8 @@ shipped grader version, with the commands in eval/README.md. What this reads:
 - `followups_dev.csv`: blind follow-up answers to probes of dev-side key points; the share that
   move their point to covered, and the false credit of the same answers against another
   question's point (`benchmarks.bench_drill`).
+- `support_quotes_dev.jsonl`: the LLM evidence check's cross-encoder stage on blind quotes
+  that state, contradict or miss the held-out categories' key points (`eval.support_check`).
 - the SemEval-2013 train questions the entailment model never trained on (its card lists them).
   The single-point score model is fitted on these, so these figures are in-sample for that
   small fit: a check that the cross-encoder did not get worse, not a held-out result.
@@ -78,6 +80,24 @@ def drill_view(grader: Any) -> dict[str, Any]:
     return {"land": land["share_covered"], "false_credit": credit["share"]}
 
 
+def support_view() -> dict[str, float]:
+    """The LLM evidence check's cross-encoder stage on the dev quotes: true quotes kept,
+    contradicting and other-aspect quotes rejected."""
+    from interviewer.grading.support import EntailmentSupport
+
+    from .support_check import QUOTE_GROUPS, measure_quotes
+
+    cut = EntailmentSupport().threshold
+    groups = measure_quotes("entailment")
+    out = {}
+    for label, name in QUOTE_GROUPS.items():
+        kept = sum(v >= cut for v in groups[name]) / len(groups[name])
+        out["kept" if label == "entails" else f"{label} rejected"] = round(
+            kept if label == "entails" else 1 - kept, 4
+        )
+    return out
+
+
 def collect() -> dict[str, Any]:
     from interviewer.grading import OfflineGrader
     from interviewer.grading.entailment import read_card
@@ -96,6 +116,8 @@ def collect() -> dict[str, Any]:
     result["semeval_reserved"] = semeval_view(grader)
     print("grading followups_dev.csv ...", file=sys.stderr)
     result["drill"] = drill_view(grader)
+    print("checking the dev support quotes ...", file=sys.stderr)
+    result["support_quotes_dev"] = support_view()
     result["seconds"] = round(time.time() - started)
     return result
 
@@ -118,6 +140,8 @@ def flatten(result: dict[str, Any]) -> dict[str, float]:
             out[f"semeval reserved {name} 3-way F1"] = r["three_way"]
     for key, value in result.get("drill", {}).items():
         out[f"followups_dev {key}"] = value
+    for key, value in result.get("support_quotes_dev", {}).items():
+        out[f"support quotes (dev) {key}"] = value
     return out
 
 

@@ -19,6 +19,7 @@ RESULT = {
     },
     "semeval_reserved": {"scients": {"n": 10, "two_way": 0.7, "three_way": 0.5}},
     "drill": {"land": 0.9, "false_credit": 0.1},
+    "support_quotes_dev": {"kept": 0.775, "contradicts rejected": 0.962},
 }
 
 
@@ -29,6 +30,7 @@ def test_flatten_names_every_figure_worth_comparing() -> None:
     assert flat["dev.csv mean: wrong_vocab"] == 1.2
     assert flat["semeval reserved scients 3-way F1"] == 0.5
     assert flat["followups_dev false_credit"] == 0.1
+    assert flat["support quotes (dev) contradicts rejected"] == 0.962
 
 
 def test_a_skipped_semeval_view_is_left_out() -> None:
