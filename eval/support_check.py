@@ -44,7 +44,7 @@ INJECTION = [
 ]
 
 
-def _bank():
+def technical_questions():
     from ingest import parse_file
 
     out = []
@@ -89,7 +89,7 @@ def measure_quotes(check_name: str, path: Path = QUOTES) -> dict[str, list[float
     if not path.is_file():
         return {}
     score, _ = _check(check_name)
-    by_text = {q.text: q for q in _bank()}
+    by_text = {q.text: q for q in technical_questions()}
     groups: dict[str, list[float]] = {name: [] for name in QUOTE_GROUPS.values()}
     for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
@@ -103,7 +103,7 @@ def measure(seed: int = 0, check_name: str = "entailment") -> dict[str, list[flo
 
     score, _ = _check(check_name)
     rng = random.Random(seed)
-    questions = _bank()
+    questions = technical_questions()
     answers = _answers()
     groups: dict[str, list[float]] = {
         "support": [],

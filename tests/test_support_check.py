@@ -294,14 +294,16 @@ def test_the_labelled_quotes_cover_every_held_out_point_once_per_kind(which):
     in-sample for the cross-encoder)."""
     from collections import Counter
 
-    from eval.support_check import QUOTE_GROUPS, QUOTES, QUOTES_TEST, _bank
+    from eval.support_check import QUOTE_GROUPS, QUOTES, QUOTES_TEST, technical_questions
 
     path = QUOTES if which == "dev" else QUOTES_TEST
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     held_out = set(
         json.loads((REPO / "eval" / "data" / "splits.json").read_text())["held_out_categories"]
     )
-    points = {(q.text, p) for q in _bank() if q.category in held_out for p in q.criteria}
+    points = {
+        (q.text, p) for q in technical_questions() if q.category in held_out for p in q.criteria
+    }
     assert {(r["question"], r["key_point"]) for r in rows} == points
     assert Counter((r["question"], r["key_point"], r["label"]) for r in rows) == Counter(
         {(q, p, label): 1 for q, p in points for label in QUOTE_GROUPS}
