@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,16 @@ QUOTE_GROUPS = {
     "contradicts": "labelled quote: contradicts",
     "unrelated": "labelled quote: other aspect",
 }
+
+
+# Groups whose quotes should be kept; every other group's should be rejected.
+POSITIVE = ("support", QUOTE_GROUPS["entails"])
+
+
+def right_share(name: str, values: Sequence[float] | np.ndarray, cut: float) -> float:
+    """The share the check gets right: kept for a positive group, rejected for the others."""
+    kept = float(np.mean(np.asarray(values) >= cut))
+    return kept if name in POSITIVE else 1 - kept
 
 
 def measure_quotes(check_name: str, path: Path = QUOTES) -> dict[str, list[float]]:
@@ -158,14 +169,12 @@ def main() -> None:
     groups = measure(check_name=args.check)
     groups.update(measure_quotes(args.check, args.quotes))
     print(f"{args.check}: cut-off {cut:.3f}")
-    positive = ("support", QUOTE_GROUPS["entails"])
     for name, values in groups.items():
         arr = np.array(values)
-        kept = float(np.mean(arr >= cut))
-        share = f"kept {kept:.1%}" if name in positive else f"rejected {1 - kept:.1%}"
+        verb = "kept" if name in POSITIVE else "rejected"
+        share = f"{verb} {right_share(name, arr, cut):.1%}"
         for other in args.cuts:
-            k = float(np.mean(arr >= other))
-            share += f"  | at {other:g}: {k if name in positive else 1 - k:.1%}"
+            share += f"  | at {other:g}: {right_share(name, arr, other):.1%}"
         print(
             f"  {name:28s} n={len(arr):5d}  median {np.median(arr):.2f}  "
             f"p5 {np.percentile(arr, 5):.2f}  p95 {np.percentile(arr, 95):.2f}  {share}"
