@@ -10,6 +10,9 @@ The rule, in order:
 4. Sections are taken round-robin in document order, best candidate first, until six points are
    chosen; near-duplicates (same normalised text) are skipped. Each point is plain text, at most
    30 words, prefixed with its section label when the label adds context.
+5. A sentence that only points elsewhere or introduces what follows ("refer to the above
+   answer", "You can learn about convolutions below.", "It can be generated using two
+   methods:") is never a key point: no answer can state it (`is_pointer`).
 
 The same input always yields the same points; nothing here is random or learned.
 """
@@ -34,6 +37,30 @@ _INLINE_MATHS = re.compile(r"\$[^$]+\$")
 _NUMBERING = re.compile(r"^\d+[.)]\s*")
 _OWN_LABEL = re.compile(r"^[^:]{1,40}: ")
 _NON_WORDS = re.compile(r"\W+")
+# "For specifics, refer to the above answer.", "You can learn about convolutions below."
+_POINTS_ELSEWHERE = re.compile(
+    r"\b(?:refer(?:s|red)?\s+to|see|read|learn|described|explained|discussed|mentioned|"
+    r"shown|listed|covered)\b[^.;]*\b(?:above|below|earlier|later|following|previous\s+"
+    r"(?:answer|question|section))\b",
+    re.I,
+)
+# Short sentences that announce a list and say nothing themselves: "We can distinguish between
+# two different ways of a cold start problem now.", "Other pooling techniques include:",
+# "Here are some specific examples of how CNNs can be used". A short line ending in a colon
+# is not enough: in a structured answer "Backward Pass: Propagate backwards using chain
+# rule:" is a step, with its formula below.
+_ANNOUNCES = re.compile(
+    r"\b(?:two|three|four|five|several|many|various|a\s+few|different|some)\s+"
+    r"(?:different\s+|available\s+|main\s+)?"
+    r"(?:ways|methods|types|approaches|kinds|options|techniques|cases)\b[^,:;]*$",
+    re.I,
+)
+_INTRODUCES = re.compile(
+    r"^here\s+(?:is|are)\b|\b(?:the\s+following(?:\s+\w+){0,2}|as\s+follows|includes?|"
+    r"looks?\s+like)\s*:?$",
+    re.I,
+)
+ANNOUNCE_WORDS = 15
 
 
 GENERIC_LABELS = {
@@ -74,6 +101,18 @@ def _mostly_maths(raw: str) -> bool:
         return False
     maths = sum(len(m) for m in _INLINE_MATHS.findall(raw))
     return maths > 0.4 * max(len(raw), 1)
+
+
+def is_pointer(text: str) -> bool:
+    """True for a sentence that points elsewhere or only introduces a list (rule 5)."""
+    stripped = text.strip()
+    if _POINTS_ELSEWHERE.search(stripped):
+        return True
+    if _words(stripped) > ANNOUNCE_WORDS:
+        # A long sentence that ends in a colon still says something ("Bias-variance
+        # trade-off is a relationship between ... and ideally should be as small as possible:").
+        return False
+    return bool(_ANNOUNCES.search(stripped.rstrip(".!:")) or _INTRODUCES.search(stripped))
 
 
 def _clip(text: str) -> str:
@@ -162,7 +201,7 @@ def extract_key_points(markdown: str, max_points: int = MAX_POINTS) -> list[str]
         ranked = [
             _clip(_with_label(section, text).rstrip(":"))
             for text in section.ranked()
-            if _words(text) >= MIN_WORDS
+            if _words(text) >= MIN_WORDS and not is_pointer(text)
         ]
         if ranked:
             queues.append(ranked)
@@ -202,7 +241,11 @@ def prose_sentences(markdown: str) -> list[str]:
         paragraph = []
         for sentence in _SENTENCE_END.split(text):
             sentence = sentence.strip()
-            if _words(sentence) >= MIN_WORDS and not _mostly_maths(sentence):
+            if (
+                _words(sentence) >= MIN_WORDS
+                and not _mostly_maths(sentence)
+                and not is_pointer(sentence)
+            ):
                 out.append(_clip(sentence))
     return out
 
@@ -230,11 +273,15 @@ def plain_prose(markdown: str) -> tuple[list[str], list[str]] | None:
         # One split per paragraph serves both lists: its first part is the first sentence.
         parts = _SENTENCE_END.split(collapse_space(line))
         first = parts[0]
-        if _words(first) >= MIN_WORDS and len(points) < MAX_POINTS:
+        if _words(first) >= MIN_WORDS and not is_pointer(first) and len(points) < MAX_POINTS:
             point = _clip(first.rstrip(":"))
             key = _NON_WORDS.sub(" ", point.lower()).strip()
             if key not in seen:
                 seen.add(key)
                 points.append(point)
-        sentences.extend(_clip(s.strip()) for s in parts if _words(s.strip()) >= MIN_WORDS)
+        sentences.extend(
+            _clip(s.strip())
+            for s in parts
+            if _words(s.strip()) >= MIN_WORDS and not is_pointer(s.strip())
+        )
     return points, sentences

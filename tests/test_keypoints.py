@@ -69,3 +69,48 @@ def test_the_plain_prose_shortcut_agrees_with_the_general_rules():
         assert fast == (extract_key_points(prose), prose_sentences(prose)), text
     assert plain_prose("- a list item answer") is None
     assert plain_prose("Uses `code` inline.") is None
+
+
+POINTERS = [
+    "For specifics, refer to the above answer.",
+    "You can learn about convolutions below.",
+    "It can be generated using two methods:",
+    "We can distinguish between two different ways of a cold start problem now.",
+    "There are many available techniques to do decay the learning rate.",
+    "Other pooling techniques include:",
+    "Here are some specific examples of how CNNs can be used for text classification",
+    "Depending on the classification problem, we can use the following evaluation metrics",
+    "For example, cost function with L1 regularization will look like:",
+]
+CLAIMS = [
+    "Backward Pass: Propagate backwards using chain rule:",
+    "Scale and shift (learnable parameters):",
+    "Values above the threshold are flagged as anomalies.",
+    "Bagging reduces variance by averaging many trees trained on bootstrap samples.",
+    "There are two ways a tree can overfit: too deep, or too few samples per leaf.",
+    "Bias-variance trade-off is a relationship between the expected test error and the variance "
+    "and the bias - both contribute to the level of the test error and ideally should be as "
+    "small as possible:",
+    "The normal distribution is a continuous probability distribution whose probability density "
+    "function takes the following formula:",
+]
+
+
+def test_sentences_that_only_point_elsewhere_are_never_key_points():
+    from ingest.keypoints import is_pointer
+
+    assert [p for p in POINTERS if not is_pointer(p)] == []
+    assert [c for c in CLAIMS if is_pointer(c)] == []
+
+
+def test_a_community_answer_loses_its_pointer_sentence_not_its_claims():
+    from ingest.answers import community_key_points
+
+    answer = (
+        "Neural nets used in computer vision are generally convolutional networks. You can "
+        "learn about convolutions below. Convolutions extract and learn local features from "
+        "images. Thus CNNs are a go-to method for vision problems."
+    )
+    points = community_key_points(answer)
+    assert "You can learn about convolutions below." not in points
+    assert points[-1] == "Thus CNNs are a go-to method for vision problems."
