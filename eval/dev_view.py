@@ -16,8 +16,11 @@ shipped grader version, with the commands in eval/README.md. What this reads:
 - `support_quotes_dev.jsonl`: the LLM evidence check's cross-encoder stage on blind quotes
   that state, contradict or miss the held-out categories' key points (`eval.support_check`).
 - the SemEval-2013 train questions the entailment model never trained on (its card lists them).
-  The single-point score model is fitted on these, so these figures are in-sample for that
-  small fit: a check that the cross-encoder did not get worse, not a held-out result.
+  The single-point score model is fitted on these, and the holistic calibration on all train
+  questions, so these figures are in-sample: a check that nothing broke, not a held-out
+  result. The held-out figure for them is the score fit's own cross-validation, grouped by
+  question with the holistic input out of sample (`eval.fit_scoring`), shown from
+  scoring.json as "single fit CV".
 """
 
 from __future__ import annotations
@@ -71,6 +74,14 @@ def semeval_view(grader: Any) -> dict[str, Any]:
     return out
 
 
+def single_fit_cv() -> dict[str, Any]:
+    """The single-point score fit's grouped cross-validation, as scoring.json records it."""
+    from interviewer.grading.scoring import load_scoring
+
+    cv = load_scoring().provenance.get("cv_grouped_by_question", {})
+    return dict(cv.get("single_cv", {}))
+
+
 def drill_view(grader: Any) -> dict[str, Any]:
     from benchmarks.bench_drill import false_credit_share, landing_share
 
@@ -113,6 +124,7 @@ def collect() -> dict[str, Any]:
         result[name] = interview_view(grader, index, name)
     print("grading the SemEval reserved questions ...", file=sys.stderr)
     result["semeval_reserved"] = semeval_view(grader)
+    result["single_fit_cv"] = single_fit_cv()
     print("grading followups_dev.csv ...", file=sys.stderr)
     result["drill"] = drill_view(grader)
     print("checking the dev support quotes ...", file=sys.stderr)
@@ -137,6 +149,8 @@ def flatten(result: dict[str, Any]) -> dict[str, float]:
         if isinstance(r, dict):
             out[f"semeval reserved {name} 2-way F1"] = r["two_way"]
             out[f"semeval reserved {name} 3-way F1"] = r["three_way"]
+    for name, r in result.get("single_fit_cv", {}).items():
+        out[f"single fit CV {name} 2-way F1"] = r["macro_f1_2way"]
     for key, value in result.get("drill", {}).items():
         out[f"followups_dev {key}"] = value
     for key, value in result.get("support_quotes_dev", {}).items():
