@@ -20,6 +20,15 @@ Three sources, all pure functions over rows read here:
   words (swap one term) while entailing fragments paraphrase it, so a candidate who states
   the point in its own words was read as contradicting it.
 
+- General fragments (`eval/data/general_fragments/*.jsonl`): the same kinds of fragment, with
+  the derived neutrals and restatements made from them, for key points of interview
+  questions the helpers invented on topics outside the bundled bank (statistics and
+  experiments, NLP and vision, MLOps; never recommender systems or time series, the held-out
+  categories). They teach the model to read a correct paraphrase on an unfamiliar topic as
+  entailing: before them it read most such paraphrases in the held-out categories as
+  contradictions. Source "general": they always train and never move the held-out fragment
+  questions.
+
 - Labelled answers (`eval/data/labels/*.jsonl`): for the blind training answers (and the
   team's set outside the held-out categories and the dev/test questions), a helper who had not
   written them marked every key point entails / partly / contradicts / absent, quoting the
@@ -48,6 +57,7 @@ LABELS = ("entail", "contradict", "neutral")
 ENTAIL, CONTRADICT, NEUTRAL = range(3)
 DATA_DIR = Path(__file__).resolve().parent / "data"
 FRAGMENTS_DIR = DATA_DIR / "fragments"
+GENERAL_DIR = DATA_DIR / "general_fragments"
 LABELS_DIR = DATA_DIR / "labels"
 _ANSWER_LABELS = {
     "entails": (ENTAIL, 1.0),
@@ -62,7 +72,7 @@ class Pair:
     key_point: str
     fragment: str
     label: int
-    source: str  # "scients", "beetle", "fragments" or "derived"
+    source: str  # "scients", "beetle", "fragments", "derived", "restated", "labels", "general"
     group: str  # the question it belongs to: folds never split a question
     style: str = ""
     weight: float = 1.0
@@ -263,6 +273,7 @@ def labelled_pairs(folder: Path = LABELS_DIR) -> list[Pair]:
 def build_pairs(
     *,
     fragments: Sequence[Fragment] | None = None,
+    general: Sequence[Fragment] | None = None,
     semeval: bool = True,
     derived_per_point: int = 2,
     seed: int = 0,
@@ -276,9 +287,28 @@ def build_pairs(
     pairs += derived_neutrals(fragments, per_point=derived_per_point, seed=seed)
     pairs += restatement_pairs(fragments, seed=seed)
     pairs += labelled_pairs()
+    pairs += general_pairs(
+        read_fragments(GENERAL_DIR) if general is None else general,
+        derived_per_point=derived_per_point,
+        seed=seed,
+    )
     if canonical:
         pairs = [replace(p, fragment=as_read(p.fragment)) for p in pairs]
     return pairs
+
+
+def general_pairs(
+    fragments: Sequence[Fragment], *, derived_per_point: int, seed: int
+) -> list[Pair]:
+    """The general fragments' pairs, derived neutrals and restatements, all as source
+    "general" (after every other source, so the rest of the data keeps its order)."""
+    made = fragment_pairs(fragments)
+    made += derived_neutrals(fragments, per_point=derived_per_point, seed=seed)
+    made += restatement_pairs(fragments, seed=seed)
+    return [replace(p, source=GENERAL_SOURCE) for p in made]
+
+
+GENERAL_SOURCE = "general"
 
 
 def data_hash(pairs: Sequence[Pair]) -> str:

@@ -87,3 +87,58 @@ def test_no_fragment_comes_from_a_held_out_category() -> None:
     assert not missing, f"fragments for questions not in the bundled bank: {missing[:3]}"
     categories = {hit.category for hit in found.values() if hit is not None}
     assert not categories & held_out
+
+
+GENERAL_STYLES = Counter(
+    {
+        "plain": 2,
+        "paraphrase_casual": 1,
+        "technical": 1,
+        "embedded": 1,
+        "partial": 1,
+        "swap": 1,
+        "reverse": 1,
+        "negation": 1,
+        "minimal": 1,
+        "misconception": 1,
+        "contradict_casual": 1,
+        "related": 1,
+        "other_aspect": 1,
+    }
+)
+
+
+def test_general_fragments_are_well_formed_and_off_the_held_out_topics() -> None:
+    """14 fragments per invented key point, one set of styles each; none about the held-out
+    categories (recommender systems, time series), so the held-out figures stay honest."""
+    from eval.entailment_data import GENERAL_DIR
+    from eval.interview_eval import BankIndex
+
+    fragments = read_fragments(GENERAL_DIR)
+    assert fragments
+    per_point: dict[tuple[str, str], Counter] = {}
+    for f in fragments:
+        per_point.setdefault((f.question, f.key_point), Counter())[f.style] += 1
+    assert all(c == GENERAL_STYLES for c in per_point.values())
+    held_out_words = ("recommend", "forecast", "time series", "time-series", "seasonal")
+    assert not [
+        q for q, _ in per_point if any(w in q.lower() for w in held_out_words)
+    ], "a general question is about a held-out category"
+    bank = BankIndex.from_paths([Path(__file__).resolve().parent.parent / "bank"])
+    assert not [q for q, _ in per_point if bank.find(q) is not None], "not invented: in the bank"
+
+
+def test_general_pairs_train_and_never_move_the_held_out_fragment_questions() -> None:
+    from eval.entailment_data import general_pairs
+    from eval.train_entailment import split_holdout
+
+    frag = [
+        Fragment("Q?", "Point one is true.", "entail", "plain", "Point one holds."),
+        Fragment("Q?", "Point two is true.", "contradict", "minimal", "Point two is false."),
+    ]
+    made = general_pairs(frag, derived_per_point=1, seed=0)
+    assert {p.source for p in made} == {"general"}
+    base = build_pairs(semeval=False, general=[], derived_per_point=1, seed=0, canonical=False)
+    _, held = split_holdout(base, 0.1, 13)
+    _, held_with = split_holdout(base + made, 0.1, 13)
+    assert held == held_with
