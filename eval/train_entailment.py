@@ -164,7 +164,10 @@ def train(
     ids, types = enc["input_ids"], enc["token_type_ids"]
     labels = np.array([p.label for p in pairs])
     weights = np.array(
-        [(cfg["fragment_weight"] if p.source in WEIGHTED_SOURCES else 1.0) * p.weight for p in pairs]
+        [
+            (cfg["fragment_weight"] if p.source in WEIGHTED_SOURCES else 1.0) * p.weight
+            for p in pairs
+        ]
     )
     rng = random.Random(seed)
     steps_per_epoch = math.ceil(len(pairs) / cfg["batch_size"])
