@@ -121,9 +121,9 @@ def test_general_fragments_are_well_formed_and_off_the_held_out_topics() -> None
         per_point.setdefault((f.question, f.key_point), Counter())[f.style] += 1
     assert all(c == GENERAL_STYLES for c in per_point.values())
     held_out_words = ("recommend", "forecast", "time series", "time-series", "seasonal")
-    assert not [
-        q for q, _ in per_point if any(w in q.lower() for w in held_out_words)
-    ], "a general question is about a held-out category"
+    assert not [q for q, _ in per_point if any(w in q.lower() for w in held_out_words)], (
+        "a general question is about a held-out category"
+    )
     bank = BankIndex.from_paths([Path(__file__).resolve().parent.parent / "bank"])
     assert not [q for q, _ in per_point if bank.find(q) is not None], "not invented: in the bank"
 
