@@ -10,6 +10,9 @@ shipped grader version, with the commands in eval/README.md. What this reads:
 
 - `dev.csv`, `dev_restyled.csv`: blind answers to the dev questions (written from the question
   alone, graded by a separate helper), graded against the bundled bank.
+- `public_dev.csv`: blind answers to 32 questions of the public bank (`../shared/banks/theory.md`)
+  that `public.csv` does not use, graded against its community answers (skipped when
+  ../shared is absent).
 - `followups_dev.csv`: blind follow-up answers to probes of dev-side key points; the share that
   move their point to covered, and the false credit of the same answers against another
   question's point (`benchmarks.bench_drill`).
@@ -36,6 +39,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 ANSWERS = REPO / "eval" / "data" / "answers"
 BANK = REPO / "bank"
+PUBLIC_DEV = "public_dev.csv"
 
 
 def interview_view(grader: Any, index: Any, name: str) -> dict[str, Any]:
@@ -112,6 +116,7 @@ def collect() -> dict[str, Any]:
     from interviewer.grading import OfflineGrader
     from interviewer.grading.entailment import read_card
 
+    from .datasets import shared_dir
     from .interview_eval import BankIndex
 
     grader = OfflineGrader()
@@ -122,6 +127,11 @@ def collect() -> dict[str, Any]:
     for name in ("dev.csv", "dev_restyled.csv"):
         print(f"grading {name} ...", file=sys.stderr)
         result[name] = interview_view(grader, index, name)
+    public_bank = shared_dir() / "banks" / "theory.md"
+    if public_bank.is_file():
+        print(f"grading {PUBLIC_DEV} ...", file=sys.stderr)
+        public = BankIndex.from_paths([public_bank])
+        result[PUBLIC_DEV] = interview_view(grader, public, PUBLIC_DEV)
     print("grading the SemEval reserved questions ...", file=sys.stderr)
     result["semeval_reserved"] = semeval_view(grader)
     result["single_fit_cv"] = single_fit_cv()
@@ -136,7 +146,7 @@ def collect() -> dict[str, Any]:
 def flatten(result: dict[str, Any]) -> dict[str, float]:
     """The figures worth comparing, one line each."""
     out: dict[str, float] = {}
-    for name in ("dev.csv", "dev_restyled.csv"):
+    for name in ("dev.csv", "dev_restyled.csv", PUBLIC_DEV):
         r = result.get(name, {})
         for key in ("spearman", "pearson", "mae", "pair_order"):
             if key in r:

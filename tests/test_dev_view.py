@@ -55,3 +55,9 @@ def test_saved_figures_round_trip(tmp_path) -> None:
     path = tmp_path / "a.json"
     path.write_text(json.dumps(RESULT), encoding="utf-8")
     assert dev_view.flatten(json.loads(path.read_text())) == dev_view.flatten(RESULT)
+
+
+def test_the_public_bank_dev_set_is_compared_like_the_others() -> None:
+    flat = dev_view.flatten({**RESULT, "public_dev.csv": RESULT["dev.csv"]})
+    assert flat["public_dev.csv spearman"] == 0.9
+    assert flat["public_dev.csv mean: wrong_vocab"] == 1.2
