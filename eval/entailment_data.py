@@ -24,10 +24,12 @@ Three sources, all pure functions over rows read here:
   the derived neutrals and restatements made from them, for key points of interview
   questions the helpers invented on topics outside the bundled bank (statistics and
   experiments, NLP and vision, MLOps; never recommender systems or time series, the held-out
-  categories). They teach the model to read a correct paraphrase on an unfamiliar topic as
-  entailing: before them it read most such paraphrases in the held-out categories as
-  contradictions. Source "general": they always train and never move the held-out fragment
-  questions.
+  categories), meant to teach the model to read a correct paraphrase on an unfamiliar topic
+  as entailing (it reads many such paraphrases in the held-out categories as
+  contradictions). Source "general": they always train and never move the held-out fragment
+  questions. Opt-in (`train_entailment --general`): the one epoch trained with them read
+  evidence better but ranked dev answers slightly worse, so the shipped model has not seen
+  them (eval/README.md, "Tried and not shipped").
 
 - Labelled answers (`eval/data/labels/*.jsonl`): for the blind training answers (and the
   team's set outside the held-out categories and the dev/test questions), a helper who had not
@@ -273,7 +275,7 @@ def labelled_pairs(folder: Path = LABELS_DIR) -> list[Pair]:
 def build_pairs(
     *,
     fragments: Sequence[Fragment] | None = None,
-    general: Sequence[Fragment] | None = None,
+    general: Sequence[Fragment] = (),
     semeval: bool = True,
     derived_per_point: int = 2,
     seed: int = 0,
@@ -287,11 +289,7 @@ def build_pairs(
     pairs += derived_neutrals(fragments, per_point=derived_per_point, seed=seed)
     pairs += restatement_pairs(fragments, seed=seed)
     pairs += labelled_pairs()
-    pairs += general_pairs(
-        read_fragments(GENERAL_DIR) if general is None else general,
-        derived_per_point=derived_per_point,
-        seed=seed,
-    )
+    pairs += general_pairs(general, derived_per_point=derived_per_point, seed=seed)
     if canonical:
         pairs = [replace(p, fragment=as_read(p.fragment)) for p in pairs]
     return pairs

@@ -33,7 +33,15 @@ from typing import Any
 import numpy as np
 
 from . import metrics
-from .entailment_data import LABELS, Pair, build_pairs, data_hash, label_counts
+from .entailment_data import (
+    GENERAL_DIR,
+    LABELS,
+    Pair,
+    build_pairs,
+    data_hash,
+    label_counts,
+    read_fragments,
+)
 
 SEED = 13
 # Data written for the bundled bank (weighted up against SemEval's school science).
@@ -244,6 +252,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--no-semeval", action="store_true", help="domain fragments only")
     parser.add_argument(
+        "--general",
+        action="store_true",
+        help="also train on eval/data/general_fragments (not used by the shipped model)",
+    )
+    parser.add_argument(
         "--init",
         type=Path,
         default=None,
@@ -260,7 +273,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parent = read_card(args.init) if args.init else None
 
     pairs = build_pairs(
-        semeval=not args.no_semeval, derived_per_point=cfg["derived_per_point"], seed=args.seed
+        semeval=not args.no_semeval,
+        general=read_fragments(GENERAL_DIR) if args.general else (),
+        derived_per_point=cfg["derived_per_point"],
+        seed=args.seed,
     )
     digest = data_hash(pairs)
     reserved = semeval_scoring_groups(pairs, cfg["semeval_scoring_share"], args.seed)
