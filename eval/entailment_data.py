@@ -1,6 +1,6 @@
 """Training pairs for the key-point entailment model: (key point, answer fragment, label).
 
-Three sources, all pure functions over rows read here:
+The sources, all pure functions over rows read here:
 
 - SemEval-2013 `train` (SciEntsBank and Beetle, read in place from ../shared/datasets): the
   reference answer is the key point, the student answer the fragment; correct -> entail,
@@ -29,7 +29,7 @@ Three sources, all pure functions over rows read here:
   contradictions). Source "general": they always train and never move the held-out fragment
   questions. Opt-in (`train_entailment --general`): the one epoch trained with them read
   evidence better but ranked dev answers slightly worse, so the shipped model has not seen
-  them (eval/README.md, "Tried and not shipped").
+  them (eval/README.md, "General fragments, tried and not shipped").
 
 - Labelled answers (`eval/data/labels/*.jsonl`): for the blind training answers (and the
   team's set outside the held-out categories and the dev/test questions), a helper who had not
@@ -60,6 +60,7 @@ ENTAIL, CONTRADICT, NEUTRAL = range(3)
 DATA_DIR = Path(__file__).resolve().parent / "data"
 FRAGMENTS_DIR = DATA_DIR / "fragments"
 GENERAL_DIR = DATA_DIR / "general_fragments"
+GENERAL_SOURCE = "general"
 LABELS_DIR = DATA_DIR / "labels"
 _ANSWER_LABELS = {
     "entails": (ENTAIL, 1.0),
@@ -304,9 +305,6 @@ def general_pairs(
     made += derived_neutrals(fragments, per_point=derived_per_point, seed=seed)
     made += restatement_pairs(fragments, seed=seed)
     return [replace(p, source=GENERAL_SOURCE) for p in made]
-
-
-GENERAL_SOURCE = "general"
 
 
 def data_hash(pairs: Sequence[Pair]) -> str:

@@ -37,6 +37,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -48,6 +49,9 @@ from . import metrics
 from .datasets import load_semeval
 from .fit_calibration import balanced_weights, fit_logistic, grouped_folds, predict
 from .harness import question_from_row
+
+if TYPE_CHECKING:
+    from interviewer.grading.offline import OfflineGrader
 
 SEED = 0
 C_SINGLE = 1.0
@@ -191,7 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def holistic_out_of_sample(grader, items: Sequence[tuple[Question, str]], reserved: set[str]):
+def holistic_out_of_sample(
+    grader: OfflineGrader, items: Sequence[tuple[Question, str]], reserved: set[str]
+) -> np.ndarray:
     """Logit of P(correct) for `items` (reserved questions) from the calibration's model
     refitted on the SemEval train questions outside `reserved`: what the holistic input is
     on a question the calibration never saw."""

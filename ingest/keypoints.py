@@ -40,7 +40,7 @@ _NON_WORDS = re.compile(r"\W+")
 # "For specifics, refer to the above answer.", "You can learn about convolutions below."
 _POINTS_ELSEWHERE = re.compile(
     r"\b(?:refer(?:s|red)?\s+to|see|read|learn|described|explained|discussed|mentioned|"
-    r"shown|listed|covered)\b[^.;]*\b(?:above|below|earlier|later|following|previous\s+"
+    r"shown|listed|covered)\b[^.;]*\b(?:above|below|following|previous\s+"
     r"(?:answer|question|section))\b",
     re.I,
 )
@@ -109,8 +109,8 @@ def is_pointer(text: str) -> bool:
     if _POINTS_ELSEWHERE.search(stripped):
         return True
     if _words(stripped) > ANNOUNCE_WORDS:
-        # A long sentence that ends in a colon still says something ("Bias-variance
-        # trade-off is a relationship between ... and ideally should be as small as possible:").
+        # A long sentence says something even when it ends by announcing a list
+        # ("Bias-variance trade-off is a relationship between ... as small as possible:").
         return False
     return bool(_ANNOUNCES.search(stripped.rstrip(".!:")) or _INTRODUCES.search(stripped))
 
