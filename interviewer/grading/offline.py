@@ -54,7 +54,7 @@ from .base import MAX_ANSWER_CHARS
 from .calibration import Calibration, load_calibration
 from .entailment import EntailmentModel, shared_model
 from .features import FEATURE_NAMES, LexicalView, PreparedQuestion, Side, answer_features, prepare
-from .scoring import ScoreModel, load_scoring, score_features
+from .scoring import ScoreModel, graded_as_single, load_scoring, score_features
 from .text import stem, tokenize
 
 # Below this P(correct) an answer is not "correct"; also the 2-way cut (score 2.5).
@@ -85,6 +85,7 @@ class _Prepared:
     # One vector per criterion (each criterion encoded as one text).
     criteria_vectors: np.ndarray
     criteria_lexical: list[LexicalView]
+    single: bool  # scored by the single-point model (`scoring.graded_as_single`)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class Reading:
     verdicts: list[Verdict]
     features: np.ndarray  # scoring.FEATURES
     n_points: int
+    single: bool  # scored by the single-point model
 
 
 class OfflineGrader:
@@ -286,7 +288,8 @@ class OfflineGrader:
             references = [" ".join(points)]
         else:
             references = [" ".join(ref.key_points), *ref.alternatives]
-        key = (question.id, question.text, tuple(references), tuple(points))
+        single = graded_as_single(points, ref.text, narrowed=narrowed)
+        key = (question.id, question.text, tuple(references), tuple(points), single)
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
@@ -304,6 +307,7 @@ class OfflineGrader:
             criteria=points,
             criteria_vectors=np.stack([c.vector for c in crit]),
             criteria_lexical=[LexicalView.of(p) for p in points],
+            single=single,
         )
         with self._lock:
             self._cache[key] = prepared
@@ -337,8 +341,8 @@ class OfflineGrader:
         reading = self._read(prepared, text, encoded)
         scored = reading.holistic
         verdicts = self._verdict_list(prepared, reading, text)
-        score = self.scoring.score(reading.features, reading.n_points)
-        p = self.scoring.probability(reading.features, reading.n_points)
+        score = self.scoring.score(reading.features, single=reading.single)
+        p = self.scoring.probability(reading.features, single=reading.single)
         best = np.array([j.similarity for j in reading.judgements])
 
         # Relevance guards need the similarities just computed.
@@ -407,7 +411,15 @@ class OfflineGrader:
         judgements = judging.judge(chosen, probabilities, similarity)
         verdicts = [j.verdict(th) for j in judgements]
         features = score_features(judgements, verdicts, holistic=holistic.p_correct)
-        return Reading(holistic, spans, judgements, verdicts, features, len(prepared.criteria))
+        return Reading(
+            holistic,
+            spans,
+            judgements,
+            verdicts,
+            features,
+            len(prepared.criteria),
+            prepared.single,
+        )
 
     def _entailment(
         self, points: Sequence[str], spans: Sequence[judging.Window], chosen: list[list[int]]

@@ -2,9 +2,11 @@
 
 `scoring.json` is written by `python -m eval.fit_scoring` and holds plain numbers: the verdict
 cut-offs on the entailment probabilities and two small logistic models over the features
-below. One scores questions with a single key point (SemEval rows, and every follow-up answer,
-which is graded against its one targeted point): P(the answer states the point). The other
-scores questions with several key points, fitted on graded interview answers.
+below. One (`single`) scores answers graded against one statement that is the whole of what is
+wanted (SemEval rows, and every follow-up answer, which is graded against its one targeted
+point): P(the answer states the point). The other (`multi`) scores answers to questions, fitted
+on graded interview answers read against all their key points and against subsets of them, so
+that it also fits community questions with one to four points drawn from a longer answer.
 
 The features are what a strict interviewer weighs: how much of each key point the answer
 states, how much it contradicts (a point it also states correctly is not held against it), how
@@ -75,6 +77,17 @@ def score_features(
     )
 
 
+def graded_as_single(points: Sequence[str], reference_text: str, *, narrowed: bool) -> bool:
+    """Whether an answer is scored by the `single` model: it is graded against one statement
+    that is the whole of what is wanted (a follow-up's targeted point; a SemEval row, whose
+    reference is its one key point). A bank question whose one key point was drawn from a
+    longer answer (community banks have them) is scored like any other question: the human
+    grades the whole answer, not that sentence. Pure."""
+    if len(points) != 1:
+        return False
+    return narrowed or " ".join(points[0].split()) == " ".join(reference_text.split())
+
+
 @dataclass(frozen=True)
 class ScoreModel:
     thresholds: Thresholds
@@ -82,14 +95,15 @@ class ScoreModel:
     multi: LogisticModel
     provenance: dict[str, Any] = field(default_factory=dict)
 
-    def probability(self, features: np.ndarray, n_points: int) -> float:
-        model = self.single if n_points <= 1 else self.multi
+    def probability(self, features: np.ndarray, *, single: bool) -> float:
+        """P(correct) from the `single` model (see `graded_as_single`) or the `multi` one."""
+        model = self.single if single else self.multi
         z = model.logit(features)
         return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
-    def score(self, features: np.ndarray, n_points: int) -> float:
+    def score(self, features: np.ndarray, *, single: bool) -> float:
         """0-5, unrounded."""
-        return 5.0 * self.probability(features, n_points)
+        return 5.0 * self.probability(features, single=single)
 
     def to_json(self) -> dict[str, Any]:
         t = self.thresholds
