@@ -20,9 +20,10 @@ itself (`OfflineGrader.read_many`, exactly as grading computes them):
   no question of the held-out categories, dev or test), target the human
   grade / 5 (a fractional logistic fit: each answer counts as grade/5 of a "correct" row and
   the rest of an "incorrect" one). Each answer is read against all its question's key points
-  and against a random subset of each size in `SUBSET_SIZES`. The team's older set (`eval/interview_answers/`, written by
-  the people who tuned the first grader) is left out: adding it lowered the dev Spearman from
-  0.799 to 0.776 and raised wrong-but-fluent answers from 1.63 to 2.26.
+  and against a random subset of each size in `SUBSET_SIZES`. The team's older set
+  (`eval/interview_answers/`, written by the people who tuned the first grader) is left out:
+  adding it lowered the dev Spearman from 0.799 to 0.776 and raised wrong-but-fluent answers
+  from 1.63 to 2.26.
 
 Never read here: the blind dev and test sets (`dev.csv`, `test.csv`), the public-bank set,
 and every SemEval test split. Choices were made on `dev.csv` only. Deterministic.
