@@ -68,7 +68,7 @@ TRAINING_SETS = ("train.csv", "train2.csv")
 # training answers. Several key points: 0.75. Over 387 of those answers graded >= 4, 41 had a
 # point marked contradicted at 0.5, 23 at 0.75, while wrong-vocabulary answers with a point
 # marked contradicted went from 177 to 173 of 182. One key point (SemEval rows, follow-up
-# answers, and the rare community question with one): 0.3. On the SemEval reserved questions 3-way
+# answers, and a community question with one): 0.3. On the SemEval reserved questions 3-way
 # macro-F1 rose from 0.503 to 0.572 (SciEntsBank) and 0.581 to 0.593 (Beetle), while correct
 # dev follow-up answers marked contradicted went from 9 to 10 of 150. No score changes with
 # either (the score features are probabilities); the grade card, the follow-up and the 3-way
@@ -79,8 +79,8 @@ TRAINING_SETS = ("train.csv", "train2.csv")
 # each training answer is also read against one random subset of its question's points of
 # each of these sizes, its grade kept: the human graded it against the whole reference, as a
 # community bank's human grades against the whole community answer. Chosen on dev
-# (2026-12-07, third sitting): public_dev Spearman 0.641 -> 0.657 (with one-point bank questions
-# on this model), dev.csv 0.889 -> 0.897.
+# (2026-12-07, third sitting; `python -m eval.dev_view`, with one-point bank questions on this
+# model): public_dev Spearman 0.641 -> 0.655, dev.csv 0.886 -> 0.901, restyled 0.848 -> 0.859.
 SUBSET_SIZES = (1, 2, 3, 4)
 THRESHOLDS = Thresholds(covered=0.5, partly=0.25, contradicted=0.3, contradicted_multi=0.75)
 
@@ -160,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=sys.stderr,
     )
 
-    # -- several key points: graded interview answers, against all their question's points
+    # -- every other question: graded interview answers, against all their question's points
     # and against subsets of them (SUBSET_SIZES)
     index = bank_index()
     raw = interview_rows()
