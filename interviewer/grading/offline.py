@@ -107,7 +107,6 @@ class Reading:
     judgements: list[judging.PointJudgement]
     verdicts: list[Verdict]
     features: np.ndarray  # scoring.FEATURES
-    n_points: int
     single: bool  # scored by the single-point model
 
 
@@ -411,15 +410,7 @@ class OfflineGrader:
         judgements = judging.judge(chosen, probabilities, similarity)
         verdicts = [j.verdict(th) for j in judgements]
         features = score_features(judgements, verdicts, holistic=holistic.p_correct)
-        return Reading(
-            holistic,
-            spans,
-            judgements,
-            verdicts,
-            features,
-            len(prepared.criteria),
-            prepared.single,
-        )
+        return Reading(holistic, spans, judgements, verdicts, features, prepared.single)
 
     def _entailment(
         self, points: Sequence[str], spans: Sequence[judging.Window], chosen: list[list[int]]
