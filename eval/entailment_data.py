@@ -79,8 +79,11 @@ class Pair:
     group: str  # the question it belongs to: folds never split a question
     style: str = ""
     weight: float = 1.0
+    question: str = ""  # the question the point answers (`build_pairs` fills it)
 
     def as_json(self) -> dict[str, object]:
+        # No "question": it comes from the same rows (SemEval's CSV, the fragment's group),
+        # so the data hash of a model trained without it stays what its card says.
         return {
             "key_point": self.key_point,
             "fragment": self.fragment,
@@ -134,7 +137,14 @@ def semeval_pairs(datasets: Sequence[str] = ("scients", "beetle")) -> list[Pair]
             answer = row.student_answer.strip()
             if answer and row.reference_answer:
                 pairs.append(
-                    Pair(row.reference_answer, answer, label, name, f"{name}:{row.question_id}")
+                    Pair(
+                        row.reference_answer,
+                        answer,
+                        label,
+                        name,
+                        f"{name}:{row.question_id}",
+                        question=row.question,
+                    )
                 )
     return pairs
 
@@ -291,6 +301,8 @@ def build_pairs(
     pairs += restatement_pairs(fragments, seed=seed)
     pairs += labelled_pairs()
     pairs += general_pairs(general, derived_per_point=derived_per_point, seed=seed)
+    # Every other source groups its pairs by the question's text.
+    pairs = [p if p.question else replace(p, question=p.group) for p in pairs]
     if canonical:
         pairs = [replace(p, fragment=as_read(p.fragment)) for p in pairs]
     return pairs

@@ -71,7 +71,7 @@ def _check(name: str):
         enc = EncoderSupport()
         return enc.similarity, enc.threshold
     ent = EntailmentSupport()
-    return (lambda _q, point, quote: ent.entailment(point, quote)), ent.threshold
+    return (lambda q, point, quote: ent.entailment(point, quote, q.text)), ent.threshold
 
 
 # Blind quotes for the held-out categories' key points: one that states the point, one that

@@ -62,6 +62,11 @@ DEFAULTS: dict[str, Any] = {
     # SemEval train questions kept out of training, so that the score model's single-point
     # part is fitted on answers the cross-encoder has not seen (eval.fit_scoring reads them).
     "semeval_scoring_share": 0.25,
+    # Share of training pairs read with their question beside the key point
+    # (`entailment.point_side`); above 0 the grader passes the question at run time too.
+    # 0: one epoch at 0.5 read the SemEval questions it never saw worse (eval/README.md,
+    # "The question beside the key point, tried and not shipped").
+    "question_share": 0.0,
 }
 
 
@@ -104,11 +109,27 @@ def batches(lengths: Sequence[int], size: int, rng: random.Random) -> list[list[
     return out
 
 
-def evaluate(model: Any, tokenizer: Any, pairs: Sequence[Pair], max_length: int) -> dict:
-    """Accuracy and macro-F1 (3-way) of `model` on `pairs`."""
+def first_sides(pairs: Sequence[Pair], share: float, seed: int) -> list[str]:
+    """The text each pair's key point is read as: with its question for a random `share` of
+    pairs (so the model reads a point with and without one), else the point alone."""
+    from interviewer.grading.entailment import point_side
+
+    rng = random.Random(seed + 1)
+    return [
+        point_side(p.key_point, p.question) if rng.random() < share else p.key_point for p in pairs
+    ]
+
+
+def evaluate(
+    model: Any, tokenizer: Any, pairs: Sequence[Pair], max_length: int, share: float = 0.0
+) -> dict:
+    """Accuracy and macro-F1 (3-way) of `model` on `pairs`, each read with its question when
+    the model is trained with questions at all (as the grader reads them)."""
     if not pairs:
         return {}
-    probs = predict(model, tokenizer, [(p.key_point, p.fragment) for p in pairs], max_length)
+    firsts = first_sides(pairs, 1.0 if share > 0 else 0.0, 0)
+    texts = list(zip(firsts, [p.fragment for p in pairs], strict=True))
+    probs = predict(model, tokenizer, texts, max_length)
     pred = [LABELS[i] for i in probs.argmax(axis=1)]
     truth = [LABELS[p.label] for p in pairs]
     out = {"pairs": len(pairs), "accuracy": round(metrics.accuracy(truth, pred), 4)}
@@ -164,7 +185,7 @@ def train(
     model.freeze_word_embeddings()
 
     enc = tokenizer(
-        [p.key_point for p in pairs],
+        first_sides(pairs, cfg["question_share"], seed),
         [p.fragment for p in pairs],
         truncation="only_second",
         max_length=cfg["max_length"],
@@ -234,7 +255,9 @@ def train(
                     flush=True,
                 )
         entry = {"epoch": epoch + 1, "train_loss": round(running / steps_per_epoch, 4)}
-        entry["holdout"] = evaluate(model, tokenizer, holdout, cfg["max_length"])
+        entry["holdout"] = evaluate(
+            model, tokenizer, holdout, cfg["max_length"], cfg["question_share"]
+        )
         history.append(entry)
         print(json.dumps(entry), file=sys.stderr, flush=True)
     return model, tokenizer, history

@@ -142,3 +142,41 @@ def test_general_pairs_train_and_never_move_the_held_out_fragment_questions() ->
     _, held = split_holdout(base, 0.1, 13)
     _, held_with = split_holdout(base + made, 0.1, 13)
     assert held == held_with
+
+
+def test_every_built_pair_knows_its_question() -> None:
+    pairs = build_pairs(semeval=False, derived_per_point=1, seed=0)
+    # The domain sources group by the question's text, and that is the question they carry.
+    assert pairs and all(p.question and p.question == p.group for p in pairs)
+
+
+def test_point_side_reads_the_question_by_its_last_words() -> None:
+    from interviewer.grading.entailment import QUESTION_WORDS, point_side
+
+    assert point_side("Bagging reduces variance.") == "Bagging reduces variance."
+    assert point_side("Bagging reduces variance.", "  ") == "Bagging reduces variance."
+    assert point_side("p", "Why  bag?") == "p [SEP] Why bag?"
+    setup = " ".join(["setup"] * 50) + " How did you separate the salt?"
+    side = point_side("p", setup)
+    assert side.endswith("How did you separate the salt?")
+    assert len(side.split(" [SEP] ")[1].split()) == QUESTION_WORDS
+
+
+def test_first_sides_read_a_share_of_pairs_with_their_question() -> None:
+    from eval.train_entailment import first_sides
+
+    pairs = build_pairs(semeval=False, derived_per_point=1, seed=0)[:400]
+    assert first_sides(pairs, 0.0, 13) == [p.key_point for p in pairs]
+    half = first_sides(pairs, 0.5, 13)
+    assert half == first_sides(pairs, 0.5, 13)  # reproducible
+    with_question = sum(" [SEP] " in s for s in half)
+    assert 120 < with_question < 280
+    assert all(s.startswith(p.key_point) for s, p in zip(half, pairs, strict=True))
+
+
+def test_only_a_model_trained_with_questions_reads_them() -> None:
+    from interviewer.grading.entailment import reads_question
+
+    assert not reads_question({"config": {}})
+    assert not reads_question({"config": {"question_share": 0.0}})
+    assert reads_question({"config": {"question_share": 0.5}})

@@ -45,6 +45,25 @@ CARD = "card.json"
 _FROZEN = ("bert.embeddings.word_embeddings.weight",)
 
 
+# A question is read by its last words: the ask comes last, after any setup ("You used
+# several methods to ... How did you separate the salt from the water?"), and the answer
+# must keep room within max_length.
+QUESTION_WORDS = 24
+
+
+def point_side(point: str, question: str = "") -> str:
+    """The first text the cross-encoder reads: the key point, then, when given, the question
+    it answers after a [SEP] (a short answer such as "it gets lower" means something only
+    with its question). Pure."""
+    words = question.split()[-QUESTION_WORDS:]
+    return f"{point} [SEP] {' '.join(words)}" if words else point
+
+
+def reads_question(card: dict[str, Any]) -> bool:
+    """Whether the model was trained with the question beside the key point."""
+    return float(card.get("config", {}).get("question_share", 0.0)) > 0.0
+
+
 class EntailmentUnavailable(RuntimeError):
     """The shipped entailment model is missing or does not fit the installed MiniLM."""
 
@@ -224,6 +243,7 @@ class EntailmentModel:
         state: dict[str, Any] = {
             "tokenizer": load_tokenizer(),
             "max_length": self._max_length or int(card.get("config", {}).get("max_length", 128)),
+            "question": reads_question(card),
         }
         if onnx_model.available():
             try:
@@ -241,14 +261,17 @@ class EntailmentModel:
     def warm_up(self) -> None:
         self.probabilities([("warm up", "the entailment model")])
 
-    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+    def probabilities(self, pairs: Sequence[tuple[str, str]], *, question: str = "") -> np.ndarray:
         """(n, 3) probabilities of entail / contradict / neutral, one row per (key point,
-        fragment) pair. The fragment is read in canonical form (`canonical.entailment_text`)."""
+        fragment) pair. The fragment is read in canonical form (`canonical.entailment_text`);
+        `question` (what the points answer) is read with each point when the model was
+        trained to read it (`reads_question`)."""
         if not pairs:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
         state = self._load()
+        context = question if state["question"] else ""
         enc = state["tokenizer"](
-            [a for a, _ in pairs],
+            [point_side(a, context) for a, _ in pairs],
             [entailment_text(b) for _, b in pairs],
             truncation="only_second",
             max_length=state["max_length"],

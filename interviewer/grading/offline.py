@@ -86,6 +86,7 @@ class _Prepared:
     criteria_vectors: np.ndarray
     criteria_lexical: list[LexicalView]
     single: bool  # scored by the single-point model (`scoring.graded_as_single`)
+    question: str  # read beside each point by the cross-encoder (`entailment.point_side`)
 
 
 @dataclass(frozen=True)
@@ -307,6 +308,7 @@ class OfflineGrader:
             criteria_vectors=np.stack([c.vector for c in crit]),
             criteria_lexical=[LexicalView.of(p) for p in points],
             single=single,
+            question=question.text,
         )
         with self._lock:
             self._cache[key] = prepared
@@ -403,9 +405,9 @@ class OfflineGrader:
         # Two stages: every point's closest window, then the other candidates of the points
         # that window did not cover.
         first = [picks[:1] for picks in candidates]
-        p_first = self._entailment(prepared.criteria, spans, first)
+        p_first = self._entailment(prepared, spans, first)
         rest = judging.open_points(candidates, judging.judge(first, p_first, similarity), th)
-        p_rest = self._entailment(prepared.criteria, spans, rest)
+        p_rest = self._entailment(prepared, spans, rest)
         chosen, probabilities = judging.merge_stages(first, p_first, rest, p_rest)
         judgements = judging.judge(chosen, probabilities, similarity)
         verdicts = [j.verdict(th) for j in judgements]
@@ -413,12 +415,13 @@ class OfflineGrader:
         return Reading(holistic, spans, judgements, verdicts, features, prepared.single)
 
     def _entailment(
-        self, points: Sequence[str], spans: Sequence[judging.Window], chosen: list[list[int]]
+        self, prepared: _Prepared, spans: Sequence[judging.Window], chosen: list[list[int]]
     ) -> np.ndarray:
         """P(entail / contradict / neutral) of each chosen (point, window) pair, in `judge`'s
         order, with restatements unable to contradict."""
-        pairs = judging.pairs_for(points, spans, chosen)
-        return judging.drop_restated_contradictions(pairs, self.entailment.probabilities(pairs))
+        pairs = judging.pairs_for(prepared.criteria, spans, chosen)
+        probabilities = self.entailment.probabilities(pairs, question=prepared.question)
+        return judging.drop_restated_contradictions(pairs, probabilities)
 
     @staticmethod
     def _verdict_list(prepared: _Prepared, reading: Reading, text: str) -> list[KeyPointVerdict]:

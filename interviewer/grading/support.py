@@ -158,14 +158,17 @@ class EntailmentSupport:
         self._model().warm_up()
         _ = self.threshold
 
-    def entailment(self, key_point: str, quote: str) -> float:
-        """The best P(entail) of the key point over the quote's windows."""
+    def entailment(self, key_point: str, quote: str, question: str = "") -> float:
+        """The best P(entail) of the key point (answering `question`) over the quote's
+        windows."""
         from interviewer.hygiene import split_sentences
 
         from .judge import windows
 
         spans = windows(split_sentences(quote) or [quote])[: self.MAX_WINDOWS]
-        probabilities = self._model().probabilities([(key_point, w.text) for w in spans])
+        probabilities = self._model().probabilities(
+            [(key_point, w.text) for w in spans], question=question
+        )
         return float(probabilities[:, 0].max()) if len(probabilities) else 0.0
 
     def supports(self, question: Question, key_point: str, quote: str) -> bool:
@@ -177,4 +180,4 @@ class EntailmentSupport:
             return False
         if question.kind is QuestionKind.behavioural:
             return True
-        return self.entailment(key_point, quote) >= self.threshold
+        return self.entailment(key_point, quote, question.text) >= self.threshold
