@@ -114,7 +114,7 @@ def first_sides(pairs: Sequence[Pair], share: float, seed: int) -> list[str]:
     pairs (so the model reads a point with and without one), else the point alone."""
     from interviewer.grading.entailment import point_side
 
-    rng = random.Random(seed + 1)
+    rng = random.Random(seed + 1)  # its own stream: the batch order (`seed`) stays as it was
     return [
         point_side(p.key_point, p.question) if rng.random() < share else p.key_point for p in pairs
     ]
@@ -127,8 +127,10 @@ def evaluate(
     the model is trained with questions at all (as the grader reads them)."""
     if not pairs:
         return {}
-    firsts = first_sides(pairs, 1.0 if share > 0 else 0.0, 0)
-    texts = list(zip(firsts, [p.fragment for p in pairs], strict=True))
+    from interviewer.grading.entailment import point_side
+
+    context = share > 0
+    texts = [(point_side(p.key_point, p.question if context else ""), p.fragment) for p in pairs]
     probs = predict(model, tokenizer, texts, max_length)
     pred = [LABELS[i] for i in probs.argmax(axis=1)]
     truth = [LABELS[p.label] for p in pairs]
