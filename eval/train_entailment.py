@@ -46,8 +46,9 @@ from .entailment_data import (
 SEED = 13
 # Data written for the bundled bank (weighted up against SemEval's school science).
 DOMAIN_SOURCES = ("fragments", "derived", "restated", "labels")
-# Weighted like the domain data, but never held out (see entailment_data: "general").
-WEIGHTED_SOURCES = (*DOMAIN_SOURCES, "general")
+# Weighted like the domain data, but never held out (see entailment_data: "general";
+# reference_edits: "edits").
+WEIGHTED_SOURCES = (*DOMAIN_SOURCES, "general", "edits")
 DEFAULTS: dict[str, Any] = {
     "epochs": 3,
     "batch_size": 32,
@@ -282,6 +283,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also train on eval/data/general_fragments (not used by the shipped model)",
     )
     parser.add_argument(
+        "--reference-edits",
+        action="store_true",
+        help="also train on contradictions made from SemEval's references (eval/reference_edits.py;"
+        " not used by the shipped model)",
+    )
+    parser.add_argument(
         "--init",
         type=Path,
         default=None,
@@ -303,6 +310,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         derived_per_point=cfg["derived_per_point"],
         seed=args.seed,
     )
+    if args.reference_edits:
+        from .reference_edits import reference_edit_pairs
+
+        pairs += reference_edit_pairs()
     digest = data_hash(pairs)
     reserved = semeval_scoring_groups(pairs, cfg["semeval_scoring_share"], args.seed)
     kept = set(reserved)

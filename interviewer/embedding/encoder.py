@@ -35,6 +35,7 @@ from interviewer.lazy import Lazy
 
 from . import onnx as onnx_model
 from .model import DEFAULT_MODEL, DIMENSIONS, load_model, resolve_model_path
+from .plain_text import plain_text
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +236,10 @@ class TextEncoder:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         state = self._load()
         enc = state["tokenizer"](
-            list(texts), add_special_tokens=True, truncation=True, max_length=_MAX_TOKENS
+            [plain_text(t) for t in texts],
+            add_special_tokens=True,
+            truncation=True,
+            max_length=_MAX_TOKENS,
         )
         hidden, _ = self._forward(state, enc, exact=True)
         return _normalise(np.stack([h.mean(axis=0) for h in hidden]))
@@ -334,7 +338,7 @@ class TextEncoder:
         sum of all token states including specials)."""
         tok = state["tokenizer"]
         enc = tok(
-            sentences,
+            [plain_text(s) for s in sentences],
             add_special_tokens=True,
             truncation=True,
             max_length=_MAX_TOKENS,

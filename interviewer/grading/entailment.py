@@ -30,6 +30,7 @@ import numpy as np
 
 from interviewer.embedding import DEFAULT_MODEL, resolve_model_path
 from interviewer.embedding import onnx as onnx_model
+from interviewer.embedding.plain_text import plain_text
 from interviewer.lazy import Lazy
 
 from .canonical import entailment_text
@@ -263,7 +264,8 @@ class EntailmentModel:
 
     def probabilities(self, pairs: Sequence[tuple[str, str]], *, question: str = "") -> np.ndarray:
         """(n, 3) probabilities of entail / contradict / neutral, one row per (key point,
-        fragment) pair. The fragment is read in canonical form (`canonical.entailment_text`);
+        fragment) pair. The fragment is read in canonical form (`canonical.entailment_text`),
+        and control tokens typed in either text as words (`plain_text`);
         `question` (what the points answer) is read with each point when the model was
         trained to read it (`reads_question`)."""
         if not pairs:
@@ -271,8 +273,10 @@ class EntailmentModel:
         state = self._load()
         context = question if state["question"] else ""
         enc = state["tokenizer"](
-            [point_side(a, context) for a, _ in pairs],
-            [entailment_text(b) for _, b in pairs],
+            # The control tokens of the untrusted texts are written as words first, so the
+            # one real [SEP] that `point_side` adds before the question stays the only one.
+            [point_side(plain_text(a), plain_text(context)) for a, _ in pairs],
+            [plain_text(entailment_text(b)) for _, b in pairs],
             truncation="only_second",
             max_length=state["max_length"],
         )
