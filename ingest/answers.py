@@ -9,7 +9,13 @@ from __future__ import annotations
 import re
 
 from ingest.cleaning import HTML_TAG, IMAGE, is_link_only, is_placeholder
-from ingest.keypoints import MAX_WORDS, extract_key_points, plain_prose, prose_sentences
+from ingest.keypoints import (
+    MAX_WORDS,
+    extract_key_points,
+    is_pointer,
+    plain_prose,
+    prose_sentences,
+)
 from interviewer.models import ReferenceAnswer, ReferenceOrigin
 
 NO_REFERENCE = ReferenceAnswer(origin=ReferenceOrigin.none)
@@ -121,6 +127,18 @@ def why_not_an_answer(answer: str) -> str | None:
     if is_link_only(answer):
         return "the answer is only a link"
     return None
+
+
+# What a pointer-only answer points at: the answer before it ("refer to the above answer").
+_POINTS_UP = re.compile(r"\b(?:above|previous|preceding|earlier)\b", re.I)
+
+
+def points_to_answer_above(answer: str) -> bool:
+    """True when the whole answer only sends the reader to the answer above it
+    ("For specifics, refer to the above answer."): it has no claim of its own to grade."""
+    plain = " ".join(re.sub(r"[`*_#>|$]", " ", HTML_TAG.sub(" ", answer)).split())
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", plain) if s.strip()]
+    return bool(sentences) and all(is_pointer(s) and _POINTS_UP.search(s) for s in sentences)
 
 
 def reference_from(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ingest.answers import NO_REFERENCE, reference_from, why_not_an_answer
+from ingest.answers import NO_REFERENCE, points_to_answer_above, reference_from, why_not_an_answer
 from ingest.categories import infer_category
 from ingest.cleaning import loose_key
 from ingest.list_parser import kind_of
@@ -68,8 +68,26 @@ def build_questions(
         kept.append(entry)
 
     questions = []
+    above: Entry | None = None  # the last entry with a real answer, for pointer-only answers
     for entry in kept:
         reason = why_not_an_answer(entry.answer)
+        answer, points = entry.answer, entry.key_points
+        if not reason and points_to_answer_above(answer) and above is None:
+            reason = "the answer only points to an answer above it, and none comes before"
+        elif not reason and points_to_answer_above(answer) and above is not None:
+            # A reader follows "refer to the above answer"; so does the grader. The answer
+            # that holds the content becomes this question's reference.
+            skipped.append(
+                Skipped(
+                    entry.answer_line or entry.line,
+                    "the answer only points to the answer above: that answer (to "
+                    f"{excerpt(above.text)!r}, line {above.line}) is its reference",
+                    excerpt(entry.answer),
+                )
+            )
+            answer, points = above.answer, points or above.key_points
+        elif not reason:
+            above = entry
         if reason and entry.answer.strip():
             skipped.append(
                 Skipped(
@@ -78,9 +96,7 @@ def build_questions(
                     excerpt(entry.answer),
                 )
             )
-        reference = (
-            NO_REFERENCE if reason else reference_from(entry.answer, entry.key_points, checked=True)
-        )
+        reference = NO_REFERENCE if reason else reference_from(answer, points, checked=True)
         unanswered = reference.origin is ReferenceOrigin.none
         if unanswered and not reason:
             skipped.append(

@@ -201,3 +201,24 @@ def test_seeds_ingest_together(bank, qa_seed, list_seed, tmp_path):
         q for q in bank.list() if q.text.startswith("Explain the differences between Bagging")
     )
     assert bagging.reference.origin is ReferenceOrigin.retrieved
+
+
+def test_an_answer_that_only_points_above_takes_the_answer_above(tmp_path):
+    from ingest.parse import read_bank
+
+    bank = tmp_path / "pointers.md"
+    bank.write_text(
+        "# Pointers\n\n"
+        "## What does the first question ask?\n\nFor specifics, refer to the above answer.\n\n"
+        "## What is bagging?\n\nBagging trains models on bootstrap samples and averages them.\n\n"
+        "## Why does bagging help?\n\nSee the previous answer.\n",
+        encoding="utf-8",
+    )
+    parsed = read_bank(bank)
+    first, bagging, why = parsed.questions
+    assert first.reference.origin.value == "none"  # nothing above it to point to
+    assert why.reference.text == bagging.reference.text
+    assert why.reference.key_points == bagging.reference.key_points
+    reasons = [s.reason for s in parsed.skipped]
+    assert any("none comes before: the question is kept without a reference" in r for r in reasons)
+    assert any(r.startswith("the answer only points to the answer above") for r in reasons)

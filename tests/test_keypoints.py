@@ -114,3 +114,14 @@ def test_a_community_answer_loses_its_pointer_sentence_not_its_claims():
     points = community_key_points(answer)
     assert "You can learn about convolutions below." not in points
     assert points[-1] == "Thus CNNs are a go-to method for vision problems."
+
+
+def test_an_answer_is_a_pointer_above_only_when_every_sentence_points_up():
+    from ingest.answers import points_to_answer_above
+
+    assert points_to_answer_above("For specifics, refer to the above answer.")
+    assert points_to_answer_above("**See the previous answer.**")
+    assert not points_to_answer_above("Grid search tries every combination. See the answer above.")
+    assert not points_to_answer_above("You can learn about convolutions below.")
+    assert not points_to_answer_above("Answer above the threshold.")
+    assert not points_to_answer_above("")

@@ -80,5 +80,24 @@ def test_the_preamble_is_skipped_and_nothing_is_ambiguous(theory):
         (3, "an HTML block (such as a warning table)"),
         (14, "introduction with the difficulty legend"),
         (21, "table of contents (19 entries)"),
+        (
+            779,
+            "the answer only points to the answer above: that answer (to 'Which "
+            "hyper-parameter tuning strategies (in general) do you know?', line 765) is its "
+            "reference",
+        ),
     ]
     assert theory.ambiguous == []
+
+
+def test_an_answer_that_only_points_above_is_graded_against_the_answer_above(theory):
+    by_text = {q.text: q for q in theory.questions}
+    pointer = by_text[
+        "What’s the difference between grid search parameter tuning strategy and random "
+        "search? When to use one or another?"
+    ]
+    above = by_text["Which hyper-parameter tuning strategies (in general) do you know?"]
+    assert pointer.reference.text == above.reference.text
+    assert pointer.reference.key_points == above.reference.key_points
+    assert any("Random Search" in p for p in pointer.reference.key_points)
+    assert not any("refer to" in p for q in theory.questions for p in q.reference.key_points)
