@@ -72,9 +72,10 @@ def build_questions(
     for entry in kept:
         reason = why_not_an_answer(entry.answer)
         answer, points = entry.answer, entry.key_points
-        if not reason and points_to_answer_above(answer) and above is None:
+        pointer = not reason and points_to_answer_above(answer)
+        if pointer and above is None:
             reason = "the answer only points to an answer above it, and none comes before"
-        elif not reason and points_to_answer_above(answer) and above is not None:
+        elif pointer and above is not None:
             # A reader follows "refer to the above answer"; so does the grader. The answer
             # that holds the content becomes this question's reference.
             skipped.append(
