@@ -16,6 +16,7 @@ from ingest.keypoints import (
     plain_prose,
     prose_sentences,
 )
+from interviewer.hygiene import split_sentences
 from interviewer.models import ReferenceAnswer, ReferenceOrigin
 
 NO_REFERENCE = ReferenceAnswer(origin=ReferenceOrigin.none)
@@ -133,11 +134,16 @@ def why_not_an_answer(answer: str) -> str | None:
 _POINTS_UP = re.compile(r"\b(?:above|previous|preceding|earlier)\b", re.I)
 
 
+def _plain_words(answer: str) -> str:
+    """The answer's words without code blocks, HTML, images or markdown marks, on one line."""
+    prose = _FENCED.sub(" ", _for_key_points(answer))
+    return " ".join(re.sub(r"[`*_#>|$]", " ", prose).split())
+
+
 def points_to_answer_above(answer: str) -> bool:
     """True when the whole answer only sends the reader to the answer above it
     ("For specifics, refer to the above answer."): it has no claim of its own to grade."""
-    plain = " ".join(re.sub(r"[`*_#>|$]", " ", HTML_TAG.sub(" ", answer)).split())
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", plain) if s.strip()]
+    sentences = split_sentences(_plain_words(answer))
     return bool(sentences) and all(is_pointer(s) and _POINTS_UP.search(s) for s in sentences)
 
 
@@ -153,9 +159,7 @@ def reference_from(
     points = [p for p in key_points or [] if p.strip()][:6] or community_key_points(answer)
     if not points:
         # A short answer ("Support vector machine.") still says something checkable.
-        prose = _FENCED.sub(" ", _for_key_points(answer))
-        plain = " ".join(re.sub(r"[`*_#>|$]", " ", prose).split())
-        words = plain.split()
+        words = _plain_words(answer).split()
         if not words:
             return NO_REFERENCE
         points = [" ".join(words[:MAX_WORDS]) + ("…" if len(words) > MAX_WORDS else "")]

@@ -271,11 +271,11 @@ class EntailmentModel:
         if not pairs:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
         state = self._load()
-        context = question if state["question"] else ""
+        # The control tokens of the untrusted texts are written as words first, so the one
+        # real [SEP] that `point_side` adds before the question stays the only one.
+        context = plain_text(question) if state["question"] else ""
         enc = state["tokenizer"](
-            # The control tokens of the untrusted texts are written as words first, so the
-            # one real [SEP] that `point_side` adds before the question stays the only one.
-            [point_side(plain_text(a), plain_text(context)) for a, _ in pairs],
+            [point_side(plain_text(a), context) for a, _ in pairs],
             [plain_text(entailment_text(b)) for _, b in pairs],
             truncation="only_second",
             max_length=state["max_length"],
