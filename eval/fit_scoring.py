@@ -24,6 +24,9 @@ itself (`OfflineGrader.read_many`, exactly as grading computes them):
   (`eval/interview_answers/`, written by the people who tuned the first grader) is left out:
   adding it lowered the dev Spearman from 0.799 to 0.776 and raised wrong-but-fluent answers
   from 1.63 to 2.26.
+  Its vagueness input is a penalty fitted on top of the other features (`fit_multi`), and for
+  these answers it comes out of fold (`eval.fit_vagueness.training_out_of_fold`): the
+  vagueness model was fitted on them. The single model does not read vagueness.
 
 Never read here: the blind dev and test sets (`dev.csv`, `test.csv`), the public-bank set,
 and every SemEval test split. Choices were made on `dev.csv` only. Deterministic.
@@ -32,7 +35,6 @@ and every SemEval test split. Choices were made on `dev.csv` only. Deterministic
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import random
@@ -44,14 +46,24 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from interviewer.grading.calibration import LogisticModel
 from interviewer.grading.judge import Thresholds
 from interviewer.grading.scoring import FEATURES, SCORING_PATH, ScoreModel
+from interviewer.grading.vagueness import vague_logit
 from interviewer.models import Question
 
 from . import metrics
 from .datasets import load_semeval
-from .fit_calibration import balanced_weights, fit_logistic, grouped_folds, predict
+from .fit_calibration import (
+    balanced_weights,
+    fit_logistic,
+    grouped_folds,
+    logistic_logits,
+    predict,
+)
+from .fit_vagueness import training_out_of_fold
 from .harness import question_from_row
+from .training_answers import TRAINING_SETS, bank_index, training_answers
 
 if TYPE_CHECKING:
     from interviewer.grading.offline import OfflineGrader
@@ -59,11 +71,7 @@ if TYPE_CHECKING:
 SEED = 0
 C_SINGLE = 1.0
 C_MULTI = 1.0
-ANSWERS_DIR = Path(__file__).resolve().parent / "data" / "answers"
 SPLITS = Path(__file__).resolve().parent / "data" / "splits.json"
-# Blind, separately graded training answers: train.csv (the 32 training questions) and
-# train2.csv (the 62 questions added to the bank with the probes).
-TRAINING_SETS = ("train.csv", "train2.csv")
 # The contradiction cut-offs (2026-12-07), chosen on dev (`python -m eval.dev_view`) and the
 # training answers. Several key points: 0.75. Over 387 of those answers graded >= 4, 41 had a
 # point marked contradicted at 0.5, 23 at 0.75, while wrong-vocabulary answers with a point
@@ -95,21 +103,12 @@ def fractional(x: np.ndarray, target: np.ndarray, w: np.ndarray | None = None):
     return xx[keep], yy[keep], ww[keep]
 
 
-def bank_index():
-    from .interview_eval import BankIndex
-
-    return BankIndex.from_paths([Path(__file__).resolve().parent.parent / "bank"])
-
-
 def interview_rows() -> list[tuple[str, str, float, str]]:
     """(question, answer, grade 0-5, source) for the multi-point fit."""
-    rows = []
-    for name in TRAINING_SETS:
-        path = ANSWERS_DIR / name
-        with path.open(newline="", encoding="utf-8") as fh:
-            for r in csv.DictReader(fh):
-                rows.append((r["question"], r["student_answer"], float(r["human_score"]), name))
-    return rows
+    return [
+        (r["question"], r["student_answer"], float(r["human_score"]), r["source"])
+        for r in training_answers()
+    ]
 
 
 def features_of(grader, items: Sequence[tuple[Question, str]]) -> tuple[np.ndarray, np.ndarray]:
@@ -151,6 +150,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         xs[:, FEATURES.index("holistic_logit")] = holistic_out_of_sample(
             grader, kept_items, reserved
         )
+    # The single model does not read vagueness: SemEval answers are one short sentence, and
+    # with it the reserved questions' grouped CV fell (2-way macro-F1 SciEntsBank 0.669 ->
+    # 0.660, Beetle 0.732 -> 0.723; coefficient +0.10, the wrong sign). A constant column
+    # gets coefficient 0.
+    xs[:, FEATURES.index("vague_logit")] = 0.0
     ys = np.array([int(r.value("label") == "correct") for _, r in kept])
     domain = np.array([name for name, _ in kept])
     groups_s = [f"{name}:{r.question_id}" for name, r in kept]
@@ -174,9 +178,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         for size in SUBSET_SIZES
     ]
+    # The vagueness model was fitted on these answers: each gets the figure of a model that
+    # never saw its question, as an unseen answer would.
+    vague_texts, vague_oof = training_out_of_fold(grader)
+    if vague_texts != [(q, a) for q, a, *_ in raw]:
+        raise SystemExit("fit_vagueness and fit_scoring read different training answers")
     parts, targets, groups_m, full_rows = [], [], [], []
     for b, items_m in enumerate(blocks):
         x_b, mask_b = features_of(grader, items_m)
+        x_b[:, FEATURES.index("vague_logit")] = [vague_logit(v) for v in vague_oof[mask_b]]
         kept_b = [r for r, m in zip(raw, mask_b, strict=True) if m]
         parts.append(x_b)
         targets += [g / 5.0 for _, _, g, _ in kept_b]
@@ -194,8 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "multi_cv": cv_multi(xm, tm, groups_m, is_full),
     }
     single = fit_logistic(xs, ys, ws, C_SINGLE)
-    fx, fy, fw = fractional(xm, tm)
-    multi = fit_logistic(fx, fy, fw, C_MULTI)
+    multi = fit_multi(xm, tm)
     report["single_coef"] = dict(zip(FEATURES, np.round(single.coef, 3).tolist(), strict=True))
     report["multi_coef"] = dict(zip(FEATURES, np.round(multi.coef, 3).tolist(), strict=True))
     print(json.dumps(report, indent=1))
@@ -278,14 +287,46 @@ def cv_single(x, y, w, domain, groups) -> dict[str, dict[str, float]]:
     return out
 
 
+def fit_multi(x: np.ndarray, t: np.ndarray) -> LogisticModel:
+    """The multi model: a fractional logistic fit on every feature but vagueness, then a
+    vagueness penalty on top that can only take credit away.
+
+    The penalty is zero for an answer at `vagueness.FLOOR` (every specific answer) and grows
+    with the answer's vagueness: its column is centred on the floor's log-odds, unscaled, and
+    its coefficient fitted alone (`fit_penalty`) and kept <= 0. Fitted jointly instead, the
+    model used vagueness as a reward for specificity as well: a specific answer to another
+    question (eval/interview_answers, off topic) rose from 0.9 to 1.6."""
+    v = FEATURES.index("vague_logit")
+    rest = x.copy()
+    rest[:, v] = 0.0
+    fx, fy, fw = fractional(rest, t)
+    base = fit_logistic(fx, fy, fw, C_MULTI)
+    floor = vague_logit(0.0)
+    beta = fit_penalty(logistic_logits(base, rest), x[:, v] - floor, t)
+    mean, scale, coef = base.mean.copy(), base.scale.copy(), base.coef.copy()
+    mean[v], scale[v], coef[v] = floor, 1.0, beta
+    return LogisticModel(mean, scale, coef, base.intercept)
+
+
+def fit_penalty(z: np.ndarray, h: np.ndarray, t: np.ndarray) -> float:
+    """The coefficient b <= 0 that best fits grade/5 `t` with logits z + b * h (soft-target
+    cross-entropy, the loss of the fractional fit)."""
+    from scipy.optimize import minimize_scalar
+
+    def loss(b: float) -> float:
+        p = np.clip(1.0 / (1.0 + np.exp(-(z + b * h))), 1e-9, 1 - 1e-9)
+        return float(-np.mean(t * np.log(p) + (1 - t) * np.log(1 - p)))
+
+    return float(minimize_scalar(loss, bounds=(-10.0, 0.0), method="bounded").x)
+
+
 def cv_multi(x, t, groups, scored: np.ndarray) -> dict[str, float]:
     """Grouped CV of the multi model, reported on the `scored` rows (the answers read against
     all their question's points)."""
     p = np.zeros(len(t))
     for test in grouped_folds(groups):
         train = np.setdiff1d(np.arange(len(t)), test)
-        fx, fy, fw = fractional(x[train], t[train])
-        p[test] = predict(fit_logistic(fx, fy, fw, C_MULTI), x[test])
+        p[test] = predict(fit_multi(x[train], t[train]), x[test])
     t, p = t[scored], p[scored]
     return {
         "spearman": round(metrics.spearman(t, p), 4),

@@ -19,6 +19,9 @@ EMPTY, IDK, RESTATED, OFF_TOPIC, GIBBERISH = "empty", "idk", "restated", "off_to
 INJECTION, TRUNCATED = "injection", "truncated"
 # Most of the answer was instructions to the grader.
 INSTRUCTIONS = "instructions"
+# Every sentence stays general (`vagueness.VAGUE_CUT`): not capped, the score model already
+# weighs it; its covered points show as partly.
+VAGUE = "vague"
 CAPPED_FLAGS: frozenset[str] = frozenset({EMPTY, IDK, RESTATED, OFF_TOPIC, GIBBERISH, INSTRUCTIONS})
 # An answer a guard caught scores at most this.
 GUARD_CAP = 1.0
@@ -39,6 +42,10 @@ GUARD_FEEDBACK: dict[str, str] = {
     ),
     INSTRUCTIONS: "The answer was mostly instructions to the grader rather than an answer.",
     TRUNCATED: "The answer was very long; only its beginning was graded.",
+    VAGUE: (
+        "Every sentence stays general: it names the topic but never says what happens, when "
+        "or why. Name the mechanism, the condition or an example."
+    ),
 }
 
 # --- injection: see interviewer/hygiene.py (one detector for both graders) ------------------

@@ -14,10 +14,12 @@ How a technical answer is scored (details and measured agreement in eval/README.
    to the point go through the entailment cross-encoder (`entailment.py`), which reads point
    and window together and says entail / contradict / neither. The verdict: contradicted when
    a window contradicts the point and none states it; covered or partly by P(entail).
-6. `scoring.json` (`scoring.py`) maps the per-point judgements plus the holistic P(correct) to
-   0-5: one small logistic model for single-point questions (SemEval, follow-ups), one fitted
-   on graded interview answers for several points.
-7. Restated and off-topic answers are capped at 1.
+6. `vagueness.py`: how vague the answer's most specific sentence is (fluent waffle that names
+   the topic and claims nothing, which the cross-encoder tends to credit).
+7. `scoring.json` (`scoring.py`) maps the per-point judgements, the holistic P(correct) and the
+   vagueness to 0-5: one small logistic model for single-point questions (SemEval,
+   follow-ups), one fitted on graded interview answers for several points.
+8. Restated and off-topic answers are capped at 1.
 
 Behavioural questions are graded against their rubric with cue-based heuristics (structure,
 specifics, outcome): not calibrated, and the feedback says so.
@@ -56,6 +58,7 @@ from .entailment import EntailmentModel, shared_model
 from .features import FEATURE_NAMES, LexicalView, PreparedQuestion, Side, answer_features, prepare
 from .scoring import ScoreModel, graded_as_single, load_scoring, score_features
 from .text import stem, tokenize
+from .vagueness import VAGUE_CUT, VaguenessModel, load_vagueness
 
 # Below this P(correct) an answer is not "correct"; also the 2-way cut (score 2.5).
 CORRECT_CUT = 0.5
@@ -109,6 +112,7 @@ class Reading:
     verdicts: list[Verdict]
     features: np.ndarray  # scoring.FEATURES
     single: bool  # scored by the single-point model
+    vagueness: float  # the answer's least vague sentence's P(vague) (`vagueness.py`)
 
 
 class OfflineGrader:
@@ -128,9 +132,11 @@ class OfflineGrader:
         cache_size: int = 512,
         entailment: EntailmentModel | None = None,
         scoring: ScoreModel | None = None,
+        vagueness: VaguenessModel | None = None,
     ) -> None:
         self._calibration = calibration
         self._scoring = scoring
+        self._vagueness = vagueness
         self.entailment = entailment or shared_model()
         self.encoder = encoder or shared_encoder(embedding_model)
         self._cache: OrderedDict[tuple, _Prepared] = OrderedDict()
@@ -151,9 +157,17 @@ class OfflineGrader:
             self._scoring = load_scoring()
         return self._scoring
 
+    @property
+    def vagueness(self) -> VaguenessModel:
+        """The fitted vagueness model, read from vagueness.json on first use."""
+        if self._vagueness is None:
+            self._vagueness = load_vagueness()
+        return self._vagueness
+
     def warm_up(self) -> None:
         """Load the calibration and both models, and run one tiny batch through each."""
         _ = self.calibration
+        _ = self.vagueness
         self.encoder.warm_up()
         self.entailment.warm_up()
 
@@ -371,6 +385,9 @@ class OfflineGrader:
             verdicts = [
                 KeyPointVerdict(key_point=v.key_point, verdict=Verdict.missed) for v in verdicts
             ]
+        elif reading.vagueness >= VAGUE_CUT:
+            new_flags.append(guards.VAGUE)
+            verdicts = [_at_most_partly(v) for v in verdicts]
 
         strengths = [v.key_point for v in verdicts if v.verdict is Verdict.covered]
         gaps = [v.key_point for v in verdicts if v.verdict is not Verdict.covered]
@@ -411,8 +428,13 @@ class OfflineGrader:
         chosen, probabilities = judging.merge_stages(first, p_first, rest, p_rest)
         judgements = judging.judge(chosen, probabilities, similarity)
         verdicts = [j.verdict(th) for j in judgements]
-        features = score_features(judgements, verdicts, holistic=holistic.p_correct)
-        return Reading(holistic, spans, judgements, verdicts, features, prepared.single)
+        vague = self.vagueness.answer_vagueness(
+            encoded.sentence_vectors, prepared.features.question.encoded.vector
+        )
+        features = score_features(
+            judgements, verdicts, holistic=holistic.p_correct, vagueness=vague
+        )
+        return Reading(holistic, spans, judgements, verdicts, features, prepared.single, vague)
 
     def _entailment(
         self, prepared: _Prepared, spans: Sequence[judging.Window], chosen: list[list[int]]
@@ -534,6 +556,15 @@ def _confidence(p: float, text: str, flags: list[str]) -> float:
     if len(tokenize(text)) > 120:
         conf -= 0.1
     return round(float(np.clip(conf, 0.05, 0.99)), 2)
+
+
+def _at_most_partly(v: KeyPointVerdict) -> KeyPointVerdict:
+    """A point a vague answer covered or partly covered shows as partly, quoting nothing: a
+    general sentence is not evidence that the point was made. (Partly, not missed, so the
+    interviewer follows up on it and asks for the specifics.)"""
+    if v.verdict not in (Verdict.covered, Verdict.partly):
+        return v
+    return v.model_copy(update={"verdict": Verdict.partly, "evidence": None})
 
 
 def _feedback_for_flags(flags: Sequence[str]) -> str:

@@ -10,8 +10,12 @@ that it also fits community questions with one to four points drawn from a longe
 
 The features are what a strict interviewer weighs: how much of each key point the answer
 states, how much it contradicts (a point it also states correctly is not held against it), how
-many points are clearly covered, and the holistic similarity of the whole answer to the
-reference (the older calibrated model, kept as one input). Loading needs numpy only.
+many points are clearly covered, the holistic similarity of the whole answer to the
+reference (the older calibrated model, kept as one input), and how vague the answer is (its
+most specific sentence's P(vague), `vagueness.py`): the cross-encoder credits waffle that
+names the topic, and this is what tells the score model it claims nothing. Vagueness is a
+penalty only (`eval.fit_scoring.fit_multi`): zero at `vagueness.FLOOR`, never a reward.
+Loading needs numpy only.
 """
 
 from __future__ import annotations
@@ -30,9 +34,10 @@ from interviewer.models import Verdict
 
 from .calibration import LogisticModel, read_fitted
 from .judge import PointJudgement, Thresholds
+from .vagueness import logit, vague_logit
 
 SCORING_PATH = Path(__file__).with_name("scoring.json")
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 FEATURES = (
     "entail_mean",  # mean over key points of the best window's P(entail)
     "entail_max",
@@ -40,6 +45,7 @@ FEATURES = (
     "contradict_max",  # the answer also states correctly is not held against it
     "covered_share",  # share of key points whose verdict is covered
     "holistic_logit",  # logit of the calibrated whole-answer P(correct)
+    "vague_logit",  # log-odds of the answer's vagueness (`vagueness.vague_logit`): waffle is high
 )
 # No length feature, on purpose. In the blind answer sets each kind of answer was written to a
 # length range (terse answers short, waffle and wrong answers mid-length, complete ones long),
@@ -57,13 +63,13 @@ def score_features(
     verdicts: Sequence[Verdict],
     *,
     holistic: float,
+    vagueness: float,
 ) -> np.ndarray:
     """The FEATURES of one answer. Pure."""
     e = np.array([j.entail for j in judgements]) if judgements else np.zeros(1)
     c = np.array([j.contradict for j in judgements]) if judgements else np.zeros(1)
     c = c * (1.0 - e)
     n = max(1, len(verdicts))
-    p = min(max(holistic, 1e-4), 1 - 1e-4)
     return np.array(
         [
             e.mean(),
@@ -71,7 +77,8 @@ def score_features(
             c.mean(),
             c.max(),
             sum(v is Verdict.covered for v in verdicts) / n,
-            math.log(p / (1 - p)),
+            logit(holistic),
+            vague_logit(vagueness),
         ],
         dtype=float,
     )
