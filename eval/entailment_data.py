@@ -49,9 +49,10 @@ import json
 import random
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .datasets import load_semeval, semeval_available
 
@@ -104,26 +105,31 @@ class Fragment:
     text: str
 
 
-def read_fragments(folder: Path = FRAGMENTS_DIR) -> list[Fragment]:
-    """Every fragment in `folder/*.jsonl`, in file and line order."""
-    out = []
+def jsonl_rows(folder: Path, labels: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """Every row of `folder/*.jsonl` in file and line order (blank lines skipped); a row whose
+    "label" is not in `labels` is an error naming its file and line."""
     for path in sorted(folder.glob("*.jsonl")):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
             row = json.loads(line)
-            if row["label"] not in LABELS:
-                raise ValueError(f"{path}:{n}: label {row['label']!r} is not one of {LABELS}")
-            out.append(
-                Fragment(
-                    question=row["question"],
-                    key_point=row["key_point"],
-                    label=row["label"],
-                    style=row.get("style", ""),
-                    text=row["text"].strip(),
-                )
-            )
-    return out
+            if row.get("label") not in labels:
+                raise ValueError(f"{path}:{n}: label {row.get('label')!r} is not one of {labels}")
+            yield row
+
+
+def read_fragments(folder: Path = FRAGMENTS_DIR) -> list[Fragment]:
+    """Every fragment in `folder/*.jsonl`, in file and line order."""
+    return [
+        Fragment(
+            question=row["question"],
+            key_point=row["key_point"],
+            label=row["label"],
+            style=row.get("style", ""),
+            text=row["text"].strip(),
+        )
+        for row in jsonl_rows(folder, LABELS)
+    ]
 
 
 def semeval_pairs(datasets: Sequence[str] = ("scients", "beetle")) -> list[Pair]:

@@ -53,7 +53,7 @@ from interviewer.grading.vagueness import (
     sentence_inputs,
 )
 
-from .entailment_data import FRAGMENTS_DIR, GENERAL_DIR, read_fragments
+from .entailment_data import FRAGMENTS_DIR, GENERAL_DIR, jsonl_rows, read_fragments
 from .fit_calibration import SEED, grouped_folds
 from .training_answers import TRAINING_SETS, bank_index, training_answers
 
@@ -149,16 +149,7 @@ def training_sentences(grader) -> tuple[list[dict[str, str]], SentenceRows]:
 
 def read_labelled_sentences(folder: Path = SENTENCES_DIR) -> list[dict[str, str]]:
     """The written vague / specific sentences (`eval/data/vagueness/*.jsonl`)."""
-    out = []
-    for path in sorted(folder.glob("*.jsonl")):
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if row.get("label") not in ("vague", "specific"):
-                raise ValueError(f"{path}:{n}: label must be 'vague' or 'specific'")
-            out.append(row)
-    return out
+    return list(jsonl_rows(folder, ("vague", "specific")))
 
 
 def training_out_of_fold(grader) -> tuple[list[tuple[str, str]], np.ndarray]:

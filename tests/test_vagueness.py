@@ -177,3 +177,17 @@ class TestRealGrader:
 
     def test_a_specific_answer_outscores_the_waffle(self, grader, question) -> None:
         assert grader.grade(question, SPECIFIC[0]).score > grader.grade(question, WAFFLE).score + 1
+
+
+def test_the_written_sentences_parse_and_a_bad_label_names_its_line(tmp_path: Path) -> None:
+    from eval.fit_vagueness import read_labelled_sentences
+
+    rows = read_labelled_sentences()
+    assert len(rows) == 1120
+    by_question: dict[str, set[str]] = {}
+    for r in rows:
+        by_question.setdefault(r["question"], set()).add(r["label"])
+    assert len(by_question) == 70 and all(v == {"vague", "specific"} for v in by_question.values())
+    (tmp_path / "x.jsonl").write_text('{"question": "q", "text": "t", "label": "maybe"}\n')
+    with pytest.raises(ValueError, match=r"x\.jsonl:1: label 'maybe'"):
+        read_labelled_sentences(tmp_path)
