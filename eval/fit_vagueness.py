@@ -212,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "network": {"hidden": HIDDEN, "alpha": ALPHA, "positive_copies": POSITIVE_COPIES},
         "cv_grouped_by_question": report,
     }
-    args.out.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
+    model.save(args.out)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
 

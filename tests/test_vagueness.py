@@ -11,6 +11,7 @@ import pytest
 
 from eval.fit_vagueness import SentenceRows, per_answer
 from interviewer.grading import guards
+from interviewer.grading.calibration import logit
 from interviewer.grading.scoring import FEATURES, load_scoring
 from interviewer.grading.vagueness import (
     EMPTY,
@@ -19,7 +20,6 @@ from interviewer.grading.vagueness import (
     VaguenessError,
     VaguenessModel,
     load_vagueness,
-    logit,
     sentence_inputs,
     vague_logit,
 )

@@ -25,6 +25,12 @@ class CalibrationError(RuntimeError):
     """calibration.json is missing or does not match the grader's features."""
 
 
+def logit(p: float) -> float:
+    """Log-odds, clipped so that 0 and 1 stay finite."""
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
 def _sigmoid(z: float) -> float:
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))

@@ -32,9 +32,9 @@ import numpy as np
 
 from interviewer.models import Verdict
 
-from .calibration import LogisticModel, read_fitted
+from .calibration import LogisticModel, logit, read_fitted
 from .judge import PointJudgement, Thresholds
-from .vagueness import logit, vague_logit
+from .vagueness import vague_logit
 
 SCORING_PATH = Path(__file__).with_name("scoring.json")
 FORMAT_VERSION = 3

@@ -22,14 +22,14 @@ as partly, with no quote (a point stated only in general terms is not clearly ma
 
 from __future__ import annotations
 
-import math
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .calibration import read_fitted
+from .calibration import logit, read_fitted
 
 VAGUENESS_PATH = Path(__file__).with_name("vagueness.json")
 FORMAT_VERSION = 1
@@ -103,6 +103,9 @@ class VaguenessModel:
             "provenance": self.provenance,
         }
 
+    def save(self, path: Path = VAGUENESS_PATH) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> VaguenessModel:
         if d.get("format_version") != FORMAT_VERSION:
@@ -121,12 +124,6 @@ class VaguenessModel:
         ):
             raise ValueError("the layer shapes do not match")
         return model
-
-
-def logit(p: float) -> float:
-    """Log-odds, clipped so that 0 and 1 stay finite."""
-    p = min(max(p, 1e-4), 1 - 1e-4)
-    return math.log(p / (1 - p))
 
 
 def vague_logit(vagueness: float) -> float:
